@@ -1,0 +1,81 @@
+"""Batch command line: colourise a file or a folder.
+
+    python -m colorizer old_photo.jpg old_photo_color.png
+    python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs
+
+Inputs are never overwritten, each output is written atomically (a temporary file renamed into
+place), unreadable files are skipped with a message, and the exit code is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .images import ImageError, list_images
+from .inference import Colorizer
+from .weights import WeightsNotFoundError
+
+
+def plan(src: Path, dst: Path) -> list[tuple[Path, Path]]:
+    """(input, output) pairs; a folder maps onto a folder of PNGs with the same layout."""
+    if src.is_dir():
+        return [(p, (dst / p.relative_to(src)).with_suffix(".png")) for p in list_images(src)]
+    if dst.is_dir():
+        return [(src, dst / (src.stem + "_color.png"))]
+    return [(src, dst)]
+
+
+def save_atomic(image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
+    try:
+        image.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m colorizer", description=__doc__.splitlines()[0])
+    ap.add_argument("input", type=Path, help="an image file or a folder of images")
+    ap.add_argument("output", type=Path, help="output file, or folder (created if needed)")
+    ap.add_argument("--weights", default=None, help="weights folder or official ECCV16 .pth (default: shipped)")
+    ap.add_argument("--size", type=int, default=None, help="working resolution, short side (default: the model's)")
+    ap.add_argument("--temperature", type=float, default=None, help="colour intensity: lower is more vivid")
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    args = ap.parse_args(argv)
+
+    if not args.input.exists():
+        print(f"error: {args.input} does not exist", file=sys.stderr)
+        return 2
+    jobs = plan(args.input, args.output)
+    inputs = {p.resolve() for p, _ in jobs}
+    clashes = [out for _, out in jobs if out.resolve() in inputs]
+    if clashes:
+        print(f"error: refusing to overwrite an input: {clashes[0]}", file=sys.stderr)
+        return 2
+    try:
+        colorizer = Colorizer.from_pretrained(args.weights, device=args.device)
+    except (WeightsNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    failed = 0
+    for src, dst in tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2):
+        try:
+            save_atomic(colorizer.colorize(src, size=args.size, temperature=args.temperature), dst)
+        except (ImageError, OSError, ValueError) as e:
+            failed += 1
+            tqdm.write(f"skipped {src}: {e}", file=sys.stderr)
+    done = len(jobs) - failed
+    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

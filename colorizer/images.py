@@ -1,0 +1,112 @@
+"""Reading images safely, whatever their mode, and taking their lightness.
+
+One place decides how an image file becomes pixels: EXIF orientation, alpha, palettes, 16-bit
+grey, CMYK, corrupt or truncated files and decompression bombs. The app, the command line and the
+trainer all come through here.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .color import luminance_to_l, srgb_to_linear
+from .kernels import lightness8
+
+DEFAULT_MAX_PIXELS = 100_000_000
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+
+
+class ImageError(ValueError):
+    """An input that cannot be colourised; the message says why in words a user understands."""
+
+
+def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Any supported input -> a fully decoded PIL image, EXIF orientation applied.
+
+    The pixel count is checked from the header before decoding, so a decompression bomb costs
+    nothing; corrupt and truncated files raise ImageError instead of PIL's internals.
+    """
+    if isinstance(source, np.ndarray):
+        img = _from_array(source)
+    elif isinstance(source, Image.Image):
+        img = source
+    else:
+        name = "image data" if isinstance(source, bytes) else str(source)
+        try:
+            fp = io.BytesIO(source) if isinstance(source, bytes) else source
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(fp)
+        except FileNotFoundError:
+            raise ImageError(f"file not found: {name}") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageError(f"{name}: the image is too large (a possible decompression bomb)") from None
+        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+            raise ImageError(f"{name}: not a readable image ({e})") from None
+    w, h = img.size
+    if max_pixels is not None and w * h > max_pixels:
+        raise ImageError(f"the image is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img.load()
+            img = ImageOps.exif_transpose(img)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError("the image is too large (a possible decompression bomb)") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"the image file is corrupt or truncated ({e})") from None
+    return img
+
+
+def _from_array(a: np.ndarray) -> Image.Image:
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
+        raise ImageError(f"an image array must be HxW, HxWx3 or HxWx4, not {a.shape}")
+    if a.dtype == np.uint16:
+        return Image.fromarray(a.astype(np.int32), "I") if a.ndim == 2 else Image.fromarray((a >> 8).astype(np.uint8))
+    if np.issubdtype(a.dtype, np.floating):
+        a = (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return Image.fromarray(a.astype(np.uint8))
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    """Composite transparency over white: transparent pixels have no meaningful colour."""
+    base = "LA" if img.mode in ("LA", "La", "L") else "RGBA"
+    img = img.convert(base)
+    bg = Image.new(base, img.size, (255,) * len(base))
+    return Image.alpha_composite(bg, img).convert(base[:-1])
+
+
+def to_standard(img: Image.Image) -> Image.Image:
+    """Reduce any mode to 8-bit 'L' or 'RGB', or 32-bit 'I' for 16-bit grey (kept for precision)."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return img.convert("I")
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "La", "RGBa", "PA"):
+        return _flatten_alpha(img)
+    if img.mode in ("L", "RGB", "I"):
+        return img
+    if img.mode == "F":  # assume the 0-255 range PIL uses when it converts to F
+        return img.convert("L")
+    return img.convert("RGB")  # CMYK, YCbCr, LAB, HSV, 1
+
+
+def lightness(img: Image.Image) -> torch.Tensor:
+    """CIE L* (H, W) float32 of a standard-mode image (8-bit through fused tables; 16-bit by formula)."""
+    a = np.asarray(img)
+    if img.mode == "I":
+        return luminance_to_l(srgb_to_linear(torch.from_numpy(a.astype(np.float32) / 65535.0)).clamp(0, 1))
+    return torch.from_numpy(lightness8(a))
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """Image files under a folder, recursively, in a stable order."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())

@@ -1,0 +1,122 @@
+"""Colorizer: any image in, an RGB image of the same size out, with the input's own lightness.
+
+The generator sees the lightness at a small working size; its ab prediction is upsampled onto the
+full-resolution L, gamut-mapped and converted to RGB in row strips, so memory stays bounded and
+every detail of the photo comes from the photo itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from . import kernels
+from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
+from .models import Generator
+from .weights import load_any_generator, resolve_weights
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def fast_dtype(device: torch.device) -> torch.dtype:
+    """The fastest safe dtype for the generator: bf16 on GPUs and on CPUs with native bf16.
+
+    Never fp16 on a CPU (about 1 GFLOP/s there); fp16 on GPUs too old for bf16.
+    """
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
+
+
+def working_shape(h: int, w: int, size: int) -> tuple[int, int]:
+    """Short side -> ``size``, long side at most 2x that, both multiples of 8 (the net's stride)."""
+    scale = size / min(h, w)
+    hh, ww = min(round(h * scale), 2 * size), min(round(w * scale), 2 * size)
+    return max(8, round(hh / 8) * 8), max(8, round(ww / 8) * 8)
+
+
+def compose(L: torch.Tensor, ab_small: torch.Tensor) -> np.ndarray:
+    """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3).
+
+    Bilinear upsampling is separable: the columns are interpolated here (small), the rows inside
+    the fused kernel, together with gamut mapping and sRGB encoding; full-size ab never exists.
+    """
+    H, W = L.shape
+    ab_cols = F.interpolate(ab_small[None].float(), size=(ab_small.shape[1], W), mode="bilinear", align_corners=False)[0]
+    return kernels.compose(L.numpy(), ab_cols.numpy())
+
+
+class Colorizer:
+    """Colourise black-and-white photos with a trained generator.
+
+    >>> from colorizer import Colorizer
+    >>> Colorizer.from_pretrained().colorize("photo.jpg").save("photo_color.png")
+    """
+
+    def __init__(self, generator: Generator, device: str | torch.device | None = None, dtype: torch.dtype | None = None):
+        self.device = torch.device(device) if device is not None else default_device()
+        self.dtype = dtype or fast_dtype(self.device)
+        self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
+        self.config = generator.config
+        self.max_pixels = DEFAULT_MAX_PIXELS
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path | None = None, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    ) -> Colorizer:
+        """Our weights folder (default: the shipped ``weights/``) or an official ECCV16 .pth."""
+        return cls(load_any_generator(resolve_weights(path)), device=device, dtype=dtype)
+
+    def _autocast(self):
+        if self.dtype == torch.float32:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    @torch.inference_mode()
+    def predict_ab(self, L: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
+        """L (B, 1, h, w) at working size -> ab (B, 2, h/4, w/4), float32 on the CPU."""
+        T = temperature if temperature is not None else self.config.temperature
+        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            logits = self.generator(x)
+        return self.generator.decode(logits, T, upsample=False).cpu()
+
+    def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
+        """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
+        h, w = working_shape(*L.shape, size)
+        return F.interpolate(L[None, None], size=(h, w), mode="bilinear", antialias=True, align_corners=False)
+
+    def lightness_of(self, image) -> torch.Tensor:
+        return lightness(to_standard(open_image(image, self.max_pixels)))
+
+    @torch.inference_mode()
+    def colorize(self, image, size: int | None = None, temperature: float | None = None) -> Image.Image:
+        """A PIL image, numpy array, bytes or path of any size and mode -> RGB PIL image, same size.
+
+        ``size`` is the working resolution (short side, default from the model config);
+        ``temperature`` the annealed-mean temperature (lower is more vivid).
+        """
+        return self.colorize_batch([image], size, temperature)[0]
+
+    @torch.inference_mode()
+    def colorize_batch(self, images: list, size: int | None = None, temperature: float | None = None) -> list[Image.Image]:
+        """Several images; those with the same working shape run through the generator together."""
+        size = size or self.config.size
+        Ls = [self.lightness_of(im) for im in images]
+        smalls = [self.working_l(L, size) for L in Ls]
+        abs_: list[torch.Tensor | None] = [None] * len(Ls)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, s in enumerate(smalls):
+            groups.setdefault(tuple(s.shape[-2:]), []).append(i)
+        for idx in groups.values():
+            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), temperature)
+            for j, i in enumerate(idx):
+                abs_[i] = ab[j]
+        return [Image.fromarray(compose(L, ab)) for L, ab in zip(Ls, abs_)]

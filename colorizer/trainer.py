@@ -1,0 +1,383 @@
+"""The training loop: alternating discriminator and generator steps, EMA, checkpoints, DDP.
+
+One step, top to bottom:
+  1. draw a batch (indices and crop parameters from one seeded generator: resumable exactly);
+  2. RGB -> Lab; the generator predicts bin logits from L; ab = annealed mean at T = 1;
+  3. discriminator step on (L, real ab) vs (L, generated ab), once the adversarial phase is on;
+  4. generator step on the weighted sum: rebalanced cross-entropy on bins, L1 on ab,
+     VGG content loss on RGB, adversarial loss through the (frozen) discriminator;
+  5. EMA update; periodically validation metrics, sample grids and an atomic checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from PIL import Image
+from tqdm import tqdm
+
+from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rebalance_weights, rgb_to_lab, smooth_prior, soft_encode
+from .data import ImageBank, center_crops, random_crops
+from .losses import ContentLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
+from .metrics import all_metrics, mean_metrics
+from .models import Discriminator, Generator, GeneratorConfig
+from .weights import load_discriminator, load_generator, save_discriminator, save_generator
+
+
+@dataclass
+class TrainConfig:
+    out: str = "runs/default"
+    width: float = 0.5
+    crop: int = 128  # training crop side
+    side: int = 128  # side at which images are decoded and kept on the device
+    batch: int = 32  # per process
+    lr_g: float = 3e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.99
+    warmup_steps: int = 200
+    decay_from: float = 0.7  # cosine decay to 10% over the last 30% of the budget
+    ce_weight: float = 1.0  # class-rebalanced cross-entropy on the ab bins
+    l1_weight: float = 10.0  # L1 on ab / 110
+    content_weight: float = 0.0  # VGG19 features[:18] L1
+    adv_weight: float = 0.0  # adversarial term (0: no discriminator at all)
+    adv_start: float = 0.5  # fraction of the budget after which the adversarial phase starts
+    adv_loss: str = "bce"  # or "lsgan"
+    d_channels: int = 32
+    rebalance_lambda: float = 0.5
+    ema: float = 0.999
+    steps: int | None = None
+    minutes: float | None = None
+    temperature: float = 0.38  # for validation metrics
+    val_every: int = 500
+    val_images: int = 256
+    log_every: int = 25
+    ckpt_every: int = 1000
+    seed: int = 0
+    amp: str = "auto"  # auto (bf16 where fast), bf16 or fp32
+    channels_last: bool = True
+    compile: bool = False
+    vgg: str | None = None  # path to vgg19-dcbb9e9d.pth, or "random"
+    extra: dict = field(default_factory=dict)
+
+
+def _autocast(device: torch.device, dtype: torch.dtype):
+    return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(device.type, dtype=dtype)
+
+
+def atomic_save(obj, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, n: int = 1000) -> torch.Tensor:
+    """Rebalancing weights from the bin frequencies of (up to n) training images' ab."""
+    counts = torch.zeros(centres.shape[0])
+    for i in range(0, min(n, len(bank)), 100):
+        x = center_crops(bank.images[i : min(n, i + 100)].cpu(), bank.images.shape[-1])
+        pts = downsample_ab(rgb_to_lab(x)[:, 1:], 4).permute(0, 2, 3, 1).reshape(-1, 2)
+        counts += torch.bincount(torch.cdist(pts, centres).argmin(dim=1), minlength=centres.shape[0]).float()
+    return rebalance_weights(smooth_prior(counts, centres), lam)
+
+
+class Trainer:
+    def __init__(
+        self, cfg: TrainConfig, train: ImageBank, val: ImageBank | None = None, device: str | None = None, init: str | None = None
+    ):
+        self.cfg = cfg
+        self.rank = dist.get_rank() if dist.is_initialized() else 0
+        self.world = dist.get_world_size() if dist.is_initialized() else 1
+        if device is None:
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        if cfg.amp == "fp32":
+            self.dtype = torch.float32
+        elif cfg.amp == "bf16" or self.device.type == "cuda":
+            self.dtype = torch.bfloat16
+        else:
+            self.dtype = torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
+        self.out = Path(cfg.out)
+        if self.rank == 0:
+            (self.out / "samples").mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.seed)
+
+        self.train_bank = train.to(self.device)
+        self.sample_weights = train.weights.cpu()
+        self.val_bank = val
+        self.centres = ab_gamut()
+        if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
+            G = load_generator(init).train()
+            G.config.extra = {}
+        else:
+            G = Generator(GeneratorConfig(width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature), self.centres)
+        self.centres = G.centres
+        self.G = G.to(self.device)
+        self.D = None
+        if cfg.adv_weight > 0:
+            disc_file = Path(init or "") / "discriminator.json"
+            self.D = (load_discriminator(init).train() if init and disc_file.is_file() else Discriminator(cfg.d_channels)).to(self.device)
+        if cfg.channels_last:
+            self.G = self.G.to(memory_format=torch.channels_last)
+            if self.D is not None:
+                self.D = self.D.to(memory_format=torch.channels_last)
+        self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.content = None
+        if cfg.content_weight > 0:
+            vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
+            self.content = ContentLoss(vgg).to(self.device)
+            if cfg.channels_last:
+                self.content = self.content.to(memory_format=torch.channels_last)
+        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda).to(self.device)
+
+        self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile below
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.G_train = DDP(self.G, device_ids=ids)
+            if self.D is not None:
+                self.D_train = DDP(self.D, device_ids=ids)
+        if cfg.compile:
+            self.G_train = torch.compile(self.G_train, dynamic=False)
+        self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)) if self.D else None
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.step = 0
+        self.images_seen = 0
+        self.elapsed = 0.0  # training seconds, summed over resumes
+        self.best = math.inf
+        self.last_val_step = -1
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "G": self.G.state_dict(),
+            "ema": self.ema.state_dict(),
+            "D": self.D.state_dict() if self.D else None,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict() if self.opt_d else None,
+            "step": self.step,
+            "images_seen": self.images_seen,
+            "elapsed": self.elapsed,
+            "best": self.best,
+            "rng": self.gen.get_state(),
+            "class_weights": self.class_weights.cpu(),
+            "config": asdict(self.cfg),
+        }
+
+    def save_checkpoint(self) -> Path | None:
+        if self.rank != 0:
+            return None
+        path = self.out / "checkpoint.pt"
+        atomic_save(self.state(), path)
+        return path
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Continue exactly where a checkpoint stopped (weights, optimisers, sampler, RNG)."""
+        s = torch.load(str(path), map_location=self.device, weights_only=True)
+        self.G.load_state_dict(s["G"])
+        self.ema.load_state_dict(s["ema"])
+        if self.D is not None and s["D"] is not None:
+            self.D.load_state_dict(s["D"])
+            if s["opt_d"] is not None:
+                self.opt_d.load_state_dict(s["opt_d"])
+        self.opt_g.load_state_dict(s["opt_g"])
+        self.step, self.images_seen, self.elapsed, self.best = s["step"], s["images_seen"], s["elapsed"], s["best"]
+        self.gen.set_state(s["rng"].cpu())
+        self.class_weights = s["class_weights"].to(self.device)
+
+    def export(self, folder: str | Path) -> None:
+        """The EMA generator (and the discriminator) as bf16 safetensors + JSON config."""
+        if self.rank != 0:
+            return
+        self.ema.config.extra = {
+            "steps": self.step,
+            "images_seen": self.images_seen,
+            "train_seconds": round(self.elapsed, 1),
+            "recipe": {k: v for k, v in asdict(self.cfg).items() if k not in ("out", "extra")},
+            **self.cfg.extra,
+        }
+        save_generator(self.ema, folder)
+        if self.D is not None:
+            save_discriminator(self.D, folder)
+
+    # --- one step ---------------------------------------------------------------------------
+    def progress(self) -> float:
+        """How far through the budget we are, in [0, 1] (by steps, else by minutes)."""
+        if self.cfg.steps:
+            return self.step / self.cfg.steps
+        if self.cfg.minutes:
+            return self.elapsed / (60 * self.cfg.minutes)
+        return 0.0
+
+    def lr_scale(self) -> float:
+        warm = min(1.0, (self.step + 1) / max(1, self.cfg.warmup_steps))
+        p = self.progress()
+        if p <= self.cfg.decay_from:
+            return warm
+        t = min(1.0, (p - self.cfg.decay_from) / (1 - self.cfg.decay_from))
+        return warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+    def draw_batch(self) -> torch.Tensor:
+        """This process's slice of the global batch; every rank draws the same global numbers."""
+        b, B = self.cfg.batch, self.cfg.batch * self.world
+        idx = torch.multinomial(self.sample_weights, B, replacement=True, generator=self.gen)
+        u = torch.rand(B, 5, generator=self.gen)
+        sl = slice(self.rank * b, (self.rank + 1) * b)
+        images = self.train_bank.images[idx[sl].to(self.device)]
+        return random_crops(images, self.cfg.crop, u[sl])
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One D step and one G step; returns the loss terms as detached tensors (no sync)."""
+        cfg, dev = self.cfg, self.device
+        for opt, base in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
+            if opt is not None:
+                for g in opt.param_groups:
+                    g["lr"] = base * self.lr_scale()
+        rgb = self.draw_batch()
+        lab = rgb_to_lab(rgb)
+        L, ab = lab[:, :1], lab[:, 1:]
+        if cfg.channels_last:
+            L = L.contiguous(memory_format=torch.channels_last)
+        with _autocast(dev, self.dtype):
+            logits = self.G_train(L)
+        ab_fake = self.G.decode(logits, 1.0)
+        logs: dict[str, torch.Tensor] = {}
+        adv_on = self.D is not None and self.progress() >= cfg.adv_start
+
+        if adv_on:
+            with _autocast(dev, self.dtype):
+                loss_d = discriminator_loss(self.D_train(L, ab), self.D_train(L, ab_fake.detach()), cfg.adv_loss)
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+            logs["loss_d"] = loss_d.detach()
+
+        loss = torch.zeros((), device=dev)
+        if cfg.ce_weight:
+            target = soft_encode(downsample_ab(ab, 4), self.centres.to(dev))
+            ce = rebalanced_cross_entropy(logits, target, self.class_weights)
+            loss = loss + cfg.ce_weight * ce
+            logs["ce"] = ce.detach()
+        if cfg.l1_weight:
+            l1 = (ab_fake - ab).abs().mean() / 110
+            loss = loss + cfg.l1_weight * l1
+            logs["l1"] = l1.detach()
+        if self.content is not None:
+            fake_rgb = lab_to_rgb(torch.cat([L.float(), ab_fake], dim=1))
+            with _autocast(dev, self.dtype):
+                content = self.content(fake_rgb, rgb)
+            loss = loss + cfg.content_weight * content
+            logs["content"] = content.detach()
+        if adv_on:
+            self.D.requires_grad_(False)
+            with _autocast(dev, self.dtype):
+                adv = adversarial_loss(self.D(L, ab_fake), True, cfg.adv_loss)
+            self.D.requires_grad_(True)
+            loss = loss + cfg.adv_weight * adv
+            logs["adv"] = adv.detach()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.update_ema()
+        logs["loss_g"] = loss.detach()
+        return logs
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
+        for e, p in zip(self.ema.parameters(), self.G.parameters()):
+            e.lerp_(p, 1 - decay)
+        for e, b in zip(self.ema.buffers(), self.G.buffers()):
+            e.copy_(b)
+
+    # --- validation -------------------------------------------------------------------------
+    @torch.no_grad()
+    def validate(self, save_grid: bool = True) -> dict[str, float]:
+        """Metrics of the EMA generator on the held-out centre crops, at cfg.temperature."""
+        refs = center_crops(self.val_bank.images[: self.cfg.val_images], self.cfg.crop)
+        preds = []
+        for i in range(0, len(refs), 64):
+            x = refs[i : i + 64].to(self.device)
+            L = rgb_to_lab(x)[:, :1]
+            with _autocast(self.device, self.dtype):
+                logits = self.ema(L.contiguous(memory_format=torch.channels_last))
+            ab = self.ema.decode(logits, self.cfg.temperature)
+            preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
+        to8 = lambda t: (t.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)  # noqa: E731
+        p8, r8 = to8(torch.cat(preds)), to8(refs)
+        scores = mean_metrics([all_metrics(p, r) for p, r in zip(p8, r8)])
+        if save_grid:
+            n = min(8, len(p8))
+            gray = np.repeat((rgb_to_lab(refs[:n])[:, :1] / 100).clamp(0, 1).permute(0, 2, 3, 1).numpy() * 255, 3, -1)
+            rows = [np.concatenate(list(a[:n]), axis=1) for a in (gray.astype(np.uint8), p8, r8)]
+            Image.fromarray(np.concatenate(rows, axis=0)).save(self.out / "samples" / f"step{self.step:07d}.png")
+        return scores
+
+    # --- the loop ---------------------------------------------------------------------------
+    def log(self, record: dict) -> None:
+        if self.rank == 0:
+            with open(self.out / "log.jsonl", "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def should_stop(self) -> bool:
+        stop = (self.cfg.steps is not None and self.step >= self.cfg.steps) or (
+            self.cfg.minutes is not None and self.elapsed >= 60 * self.cfg.minutes
+        )
+        if self.world > 1:  # everyone stops on rank 0's clock
+            flag = torch.tensor([float(stop)], device=self.device)
+            dist.broadcast(flag, 0)
+            stop = bool(flag.item())
+        return stop
+
+    def run_validation(self) -> None:
+        if self.rank != 0 or self.val_bank is None or self.step == self.last_val_step:
+            return
+        self.last_val_step = self.step
+        scores = self.validate()
+        self.log({"step": self.step, "images_seen": self.images_seen, "val": scores})
+        if scores["ciede2000"] < self.best:
+            self.best = scores["ciede2000"]
+            self.export(self.out / "best")
+
+    def fit(self) -> dict:
+        cfg = self.cfg
+        bar = tqdm(total=cfg.steps, initial=self.step, desc="train", unit="step", disable=self.rank != 0, dynamic_ncols=True)
+        window_t, window_n = time.perf_counter(), 0
+        while not self.should_stop():
+            t0 = time.perf_counter()
+            logs = self.train_step()
+            self.step += 1
+            self.images_seen += cfg.batch * self.world
+            window_n += cfg.batch * self.world
+            self.elapsed += time.perf_counter() - t0
+            bar.update()
+            if self.step % cfg.log_every == 0:
+                now = time.perf_counter()
+                ips = window_n / (now - window_t)
+                window_t, window_n = now, 0
+                values = {k: round(v.item(), 5) for k, v in logs.items()}
+                bar.set_postfix(img_s=f"{ips:.0f}", g=f"{values['loss_g']:.3f}")
+                self.log(
+                    {"step": self.step, "images_seen": self.images_seen, "img_s": round(ips, 1), "lr_scale": self.lr_scale(), **values}
+                )
+            if cfg.val_every and self.step % cfg.val_every == 0:
+                self.run_validation()
+            if cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
+                self.save_checkpoint()
+        bar.close()
+        self.run_validation()
+        self.save_checkpoint()
+        self.export(self.out / "final")
+        return {"step": self.step, "images_seen": self.images_seen, "seconds": self.elapsed, "best_ciede2000": self.best}

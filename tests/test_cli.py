@@ -1,0 +1,52 @@
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from colorizer.weights import save_generator
+
+from .conftest import REPO
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "colorizer", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_folder_with_a_bad_file(tmp_path, tiny_generator, photo):
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(photo[:64, :96]).convert("L").save(src / "a.jpg")
+    Image.fromarray(photo[64:128, :80]).save(src / "sub" / "b.png")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    r = run_cli(src, tmp_path / "out", "--weights", w, "--size", "64")
+    assert r.returncode == 1, r.stderr
+    assert "broken.png" in r.stderr and "2 of 3" in r.stderr
+    assert Image.open(tmp_path / "out" / "a.png").size == (96, 64)
+    assert Image.open(tmp_path / "out" / "sub" / "b.png").mode == "RGB"
+    assert not list((tmp_path / "out").rglob(".*tmp*"))  # no temporary files left
+    assert before == {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}  # inputs untouched
+
+
+def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "photo.png"
+    Image.fromarray(photo[:64, :64]).save(src)
+    original = src.read_bytes()
+    r = run_cli(src, src, "--weights", w)
+    assert r.returncode == 2 and "overwrite" in r.stderr
+    assert src.read_bytes() == original
+    r = run_cli(src, tmp_path / "out.png", "--weights", w, "--size", "64")
+    assert r.returncode == 0, r.stderr
+    assert np.asarray(Image.open(tmp_path / "out.png")).shape == (64, 64, 3)
+
+
+def test_missing_weights_message(tmp_path, photo):
+    src = tmp_path / "photo.png"
+    Image.fromarray(photo[:64, :64]).save(src)
+    r = run_cli(src, tmp_path / "o.png", "--weights", tmp_path / "nope")
+    assert r.returncode == 2 and "weights not found" in r.stderr

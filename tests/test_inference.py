@@ -1,0 +1,147 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2lab
+
+from colorizer import Colorizer
+from colorizer.images import ImageError, lightness, open_image, to_standard
+from colorizer.inference import compose, working_shape
+
+
+def l_of(img) -> np.ndarray:
+    """Reference L* via scikit-image of what the input looks like as RGB."""
+    std = to_standard(open_image(img))
+    if std.mode == "I":
+        g = np.asarray(std).astype(np.float64) / 65535
+        return rgb2lab(np.repeat(g[..., None], 3, -1))[..., 0]
+    return rgb2lab(np.asarray(std.convert("RGB")))[..., 0]
+
+
+def assert_keeps_l(out: Image.Image, src) -> None:
+    dl = np.abs(rgb2lab(np.asarray(out))[..., 0] - l_of(src))
+    assert np.percentile(dl, 99) <= 1.0
+
+
+@pytest.fixture
+def colorizer(tiny_generator):
+    return Colorizer(tiny_generator, device="cpu")
+
+
+def encoded(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_large_photo_keeps_size_and_lightness(colorizer, photo):
+    big = Image.fromarray(photo).resize((4000, 3000))
+    out = colorizer.colorize(big, size=64)
+    assert out.size == (4000, 3000) and out.mode == "RGB"
+    sample = (slice(None, None, 7), slice(None, None, 7))
+    dl = np.abs(rgb2lab(np.asarray(out)[sample])[..., 0] - rgb2lab(np.asarray(big)[sample])[..., 0])
+    assert np.percentile(dl, 99) <= 1.0
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "CMYK", "I;16"])
+def test_modes(colorizer, photo, mode):
+    rgb = Image.fromarray(photo[::4, ::4])
+    if mode == "I;16":
+        g = np.asarray(rgb.convert("L")).astype(np.uint16) * 257
+        g[0, 0] = 65535
+        src = Image.frombytes("I;16", g.shape[::-1], g.astype("<u2").tobytes())
+        assert src.mode == "I;16"
+    elif mode == "P":
+        src = rgb.convert("P", palette=Image.ADAPTIVE)
+    else:
+        src = rgb.convert(mode)
+    out = colorizer.colorize(src, size=64)
+    assert out.size == src.size and out.mode == "RGB"
+    assert_keeps_l(out, src)
+
+
+def test_sixteen_bit_png_file(colorizer, tmp_path):
+    g = (np.linspace(0, 65535, 96 * 64).reshape(64, 96)).astype(np.uint16)
+    p = tmp_path / "g16.png"
+    Image.frombytes("I;16", g.shape[::-1], g.astype("<u2").tobytes()).save(p)
+    out = colorizer.colorize(p, size=64)
+    assert out.size == (96, 64)
+    ref = rgb2lab(np.repeat((g / 65535.0)[..., None], 3, -1))[..., 0]
+    assert np.percentile(np.abs(rgb2lab(np.asarray(out))[..., 0] - ref), 99) <= 1.0
+
+
+def test_exif_rotation_is_applied(colorizer, photo):
+    img = Image.fromarray(photo[:64, :96])  # 96 wide, 64 high
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    data = encoded(img, "JPEG", exif=exif)
+    out = colorizer.colorize(data, size=64)
+    assert out.size == (64, 96)
+
+
+def test_numpy_and_path_inputs(colorizer, photo, tmp_path):
+    p = tmp_path / "x.png"
+    Image.fromarray(photo[:64, :80]).save(p)
+    a = colorizer.colorize(photo[:64, :80], size=64)
+    b = colorizer.colorize(p, size=64)
+    c = colorizer.colorize(photo[:64, :80].astype(np.float32) / 255, size=64)
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert np.abs(np.asarray(a).astype(int) - np.asarray(c).astype(int)).max() <= 1
+
+
+def test_batch_equals_single(colorizer, photo):
+    imgs = [photo[:64, :64], photo[64:128, 64:128], photo[:80, :64]]
+    batch = colorizer.colorize_batch(imgs, size=64)
+    for im, out in zip(imgs, batch):
+        assert np.abs(np.asarray(out).astype(int) - np.asarray(colorizer.colorize(im, size=64)).astype(int)).max() <= 1
+
+
+def test_corrupt_truncated_and_bomb(colorizer, photo, tmp_path):
+    with pytest.raises(ImageError, match="not a readable image"):
+        colorizer.colorize(b"this is not an image")
+    data = encoded(Image.fromarray(photo), "PNG")
+    with pytest.raises(ImageError, match="corrupt or truncated"):
+        colorizer.colorize(data[: len(data) // 2])
+    # a bomb: tiny file, huge header; refused before any decoding
+    bomb = encoded(Image.new("L", (20000, 20000)), "PNG")
+    assert len(bomb) < 1_000_000
+    with pytest.raises(ImageError, match="megapixels|too large"):
+        colorizer.colorize(bomb)
+    colorizer.max_pixels = 1000
+    with pytest.raises(ImageError, match="limit"):
+        colorizer.colorize(photo)
+    with pytest.raises(ImageError, match="not found"):
+        open_image(tmp_path / "missing.png")
+
+
+def test_working_shape():
+    assert working_shape(3000, 4000, 256) == (256, 344)
+    assert working_shape(100, 10000, 256) == (256, 512)  # long side capped at 2x
+    h, w = working_shape(333, 500, 384)
+    assert h % 8 == 0 and w % 8 == 0
+
+
+def test_fused_compose_matches_torch_reference():
+    """The numba kernel computes what color.py computes: bilinear ab, gamut map, sRGB."""
+    import torch
+    import torch.nn.functional as F
+
+    from colorizer.color import lab_to_rgb_mapped
+
+    g = torch.Generator().manual_seed(0)
+    L = torch.rand(53, 61, generator=g) * 100
+    ab = torch.randn(2, 7, 9, generator=g) * 50  # many colours out of gamut
+    ref_ab = F.interpolate(ab[None], size=(53, 61), mode="bilinear", align_corners=False)[0]
+    ref = (lab_to_rgb_mapped(torch.cat([L[None], ref_ab])[None].double())[0] * 255 + 0.5).floor().permute(1, 2, 0).numpy()
+    out = compose(L, ab).astype(float)
+    assert np.abs(out - ref).max() <= 1
+    assert np.mean(out != ref) < 0.02
+
+
+def test_compose_grey_ab_gives_grey(photo):
+    import torch
+
+    L = lightness(Image.fromarray(photo[:40, :50]))
+    out = compose(L, torch.zeros(2, 10, 12))
+    assert np.abs(out[..., 0].astype(int) - out[..., 2]).max() <= 1

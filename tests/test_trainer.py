@@ -1,0 +1,168 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from colorizer import Colorizer
+from colorizer.data import ImageBank, scan_folder
+from colorizer.losses import VGGWeightsMissing, vgg19_features
+from colorizer.metrics import ciede2000, gray_baseline
+from colorizer.trainer import TrainConfig, Trainer
+
+from .conftest import REPO, shared
+
+
+def synthetic_bank(n: int = 8, side: int = 32) -> ImageBank:
+    g = torch.Generator().manual_seed(0)
+    return ImageBank(torch.randint(0, 256, (n, 3, side, side), dtype=torch.uint8, generator=g), torch.ones(n), [str(i) for i in range(n)])
+
+
+def tiny_config(out, **kw) -> TrainConfig:
+    base = dict(
+        out=str(out),
+        width=0.125,
+        crop=32,
+        side=32,
+        batch=4,
+        amp="fp32",
+        val_every=0,
+        ckpt_every=0,
+        log_every=1,
+        warmup_steps=2,
+        decay_from=1.0,
+    )
+    return TrainConfig(**{**base, **kw})
+
+
+def read_log(path) -> list[dict]:
+    """Training records without the wall-clock speed (the one field that may differ)."""
+    rows = [json.loads(line) for line in open(path) if '"val"' not in line]
+    return [{k: v for k, v in r.items() if k != "img_s"} for r in rows]
+
+
+def test_resume_is_exact(tmp_path):
+    recipe = dict(adv_weight=0.1, adv_start=0.0, content_weight=0.1, vgg="random", d_channels=8)
+    straight = Trainer(tiny_config(tmp_path / "a", steps=6, **recipe), synthetic_bank())
+    straight.fit()
+    first = Trainer(tiny_config(tmp_path / "b", steps=3, **recipe), synthetic_bank())
+    first.fit()
+    resumed = Trainer(tiny_config(tmp_path / "b", steps=6, **recipe), synthetic_bank())
+    resumed.load_checkpoint(tmp_path / "b" / "checkpoint.pt")
+    assert resumed.step == 3
+    resumed.fit()
+    assert read_log(tmp_path / "a" / "log.jsonl") == read_log(tmp_path / "b" / "log.jsonl")
+    for name in ("G", "ema", "D"):
+        a, b = getattr(straight, name).state_dict(), getattr(resumed, name).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    # and a different seed really gives different numbers (the comparison above can fail)
+    other = Trainer(tiny_config(tmp_path / "c", steps=6, seed=1, **recipe), synthetic_bank())
+    other.fit()
+    assert read_log(tmp_path / "c" / "log.jsonl") != read_log(tmp_path / "a" / "log.jsonl")
+
+
+def test_checkpoint_is_atomic_and_exports_are_safetensors(tmp_path):
+    tr = Trainer(tiny_config(tmp_path, steps=2, adv_weight=0.1, d_channels=8), synthetic_bank())
+    tr.fit()
+    files = sorted(p.name for p in (tmp_path / "final").iterdir())
+    assert files == [
+        "discriminator-00001-of-00001.safetensors",
+        "discriminator.json",
+        "generator-00001-of-00001.safetensors",
+        "generator.json",
+    ]
+    assert not list(tmp_path.glob(".*tmp*"))
+    cfg = json.loads((tmp_path / "final" / "generator.json").read_text())
+    assert cfg["extra"]["steps"] == 2 and cfg["extra"]["images_seen"] == 8
+
+
+def test_vgg_weights_missing_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    with pytest.raises(VGGWeightsMissing) as e:
+        vgg19_features()
+    msg = str(e.value)
+    assert "vgg19-dcbb9e9d.pth" in msg and str(tmp_path / "torch") in msg and "--vgg random" in msg
+    with pytest.raises(VGGWeightsMissing):
+        Trainer(tiny_config(tmp_path / "run", steps=1, content_weight=1.0), synthetic_bank())
+    assert len(vgg19_features(allow_random=True)) == 18
+
+
+def test_vgg_weights_from_cache_and_path(tmp_path, monkeypatch):
+    from torchvision.models import vgg19
+
+    state = vgg19().state_dict()
+    ckpt = tmp_path / "torch" / "hub" / "checkpoints" / "vgg19-dcbb9e9d.pth"
+    ckpt.parent.mkdir(parents=True)
+    torch.save(state, ckpt)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    net = vgg19_features()
+    assert torch.equal(net[16].weight, state["features.16.weight"])
+    assert not any(p.requires_grad for p in net.parameters())
+    assert torch.equal(vgg19_features(ckpt)[0].weight, state["features.0.weight"])
+
+
+def test_learning_is_real():
+    """Width 0.25, <= 60 s on this CPU, 16 real photos: the loss falls and the colours beat grey."""
+    root = shared("train", "bsds500")
+    records = scan_folder(root)[:16]
+    bank = ImageBank.from_records(records, side=64)
+    cfg = TrainConfig(out="/tmp/colorizer-learning-test", width=0.25, crop=64, side=64, batch=16, amp="fp32", minutes=0.75,
+                      val_every=0, ckpt_every=0, log_every=5, lr_g=2e-3, warmup_steps=10, decay_from=0.8)  # fmt: skip
+    tr = Trainer(cfg, bank)
+    tr.fit()
+    log = read_log("/tmp/colorizer-learning-test/log.jsonl")
+    first, last = np.mean([r["loss_g"] for r in log[:2]]), np.mean([r["loss_g"] for r in log[-2:]])
+    assert last < 0.8 * first, (first, last)
+    col = Colorizer(tr.ema, device="cpu")
+    refs = [np.asarray(Image.fromarray(bank.images[i].permute(1, 2, 0).numpy())) for i in range(len(bank))]
+    ours = np.mean([ciede2000(np.asarray(col.colorize(r, size=64, temperature=0.6)), r) for r in refs])
+    grey = np.mean([ciede2000(gray_baseline(r), r) for r in refs])
+    print(f"learning test: loss {first:.3f} -> {last:.3f}; CIEDE2000 {ours:.2f} vs grey {grey:.2f}")
+    assert ours < grey - 0.5
+
+
+def make_pack(tmp_path, photo) -> str:
+    root = tmp_path / "photos" / "g"
+    root.mkdir(parents=True)
+    for i in range(12):
+        Image.fromarray(np.roll(photo, 30 * i, axis=0)[::8, ::8]).save(root / f"{i}.jpg")
+    r = subprocess.run([sys.executable, "-m", "train.pack", str(tmp_path / "photos"), str(tmp_path / "packs"), "--val-fraction", "0.3"],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return str(tmp_path / "packs")
+
+
+def test_fit_command_line_smoke(tmp_path, photo):
+    packs = make_pack(tmp_path, photo)
+    args = ["--data", packs, "--out", str(tmp_path / "run"), "--steps", "4", "--width", "0.125", "--crop", "32", "--side", "32",
+            "--batch", "4", "--val-every", "2", "--val-images", "4", "--log-every", "1",
+            "--adv-weight", "0.1", "--adv-start", "0.5", "--amp", "fp32"]  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "train.fit", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1])["step"] == 4
+    log = [json.loads(x) for x in open(tmp_path / "run" / "log.jsonl")]
+    assert any("val" in x for x in log) and any("loss_d" in x for x in log)
+    assert list((tmp_path / "run" / "samples").glob("*.png"))
+    out = Colorizer.from_pretrained(tmp_path / "run" / "final").colorize(photo[:40, :40], size=32)
+    assert out.size == (40, 40)
+    # resume continues from the checkpoint
+    args[args.index("--steps") + 1] = "6"
+    r = subprocess.run([sys.executable, "-m", "train.fit", *args, "--resume"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1])["step"] == 6
+
+
+def test_torchrun_two_processes(tmp_path, photo):
+    packs = make_pack(tmp_path, photo)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517", "-m", "train.fit",
+           "--data", packs, "--out", str(tmp_path / "ddp"), "--steps", "3", "--width", "0.125", "--crop", "32", "--side", "32",
+           "--batch", "2", "--adv-weight", "0.1", "--adv-start", "0", "--amp", "fp32", "--val-every", "0"]  # fmt: skip
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads([x for x in r.stdout.splitlines() if x.startswith("{")][-1])
+    assert summary["step"] == 3 and summary["images_seen"] == 12  # 2 processes x batch 2 x 3 steps
+    assert (tmp_path / "ddp" / "final" / "generator.json").is_file()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One GPU training round: two recipes side by side on one GPU for the same wall-clock budget,
+# then the exported EMA generators (bf16) and logs into $OUT. Used with the workplace's lent GPU:
+#   MIN=6 bash train/gpu_round.sh            (SMOKE=1 for a 15-second check of the whole path)
+# Data: .carry/packs from `python -m train.pack` (see weights/README.md for the exact command).
+set -u
+OUT=${OUT:-runs/out}; mkdir -p "$OUT"
+MIN=${MIN:-6}; SMOKE=${SMOKE:-0}
+[ "$SMOKE" = 1 ] && MIN=0.25
+export PYTHONUNBUFFERED=1 TQDM_MININTERVAL=10
+PY=${PY:-python3}
+nvidia-smi --query-gpu=name,memory.total,clocks.sm --format=csv 2>&1 | tee "$OUT/env.txt"
+$PY -c "import sys, torch; print(sys.version.split()[0], torch.__version__, torch.cuda.is_available())" 2>&1 | tee -a "$OUT/env.txt"
+VGG=$HOME/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth
+ls -la "$HOME/.cache/torch/hub/checkpoints/" >> "$OUT/env.txt" 2>&1
+CONTENT=""
+if [ -f "$VGG" ]; then CONTENT="--content-weight 0.2 --vgg $VGG"; echo "pretrained VGG19 found" | tee -a "$OUT/env.txt"; else echo "no pretrained VGG19: content loss off" | tee -a "$OUT/env.txt"; fi
+
+BENCH_STEPS=20; [ "$SMOKE" = 1 ] && BENCH_STEPS=2
+[ "${BENCH:-1}" = 1 ] && timeout 120 $PY bench/train_speed.py --steps $BENCH_STEPS 2>&1 | grep -v -i warn | tee "$OUT/bench_train.txt"
+
+COMMON="--data .carry/packs --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
+LIMIT=$(python3 -c "print(int($MIN*60+150))")
+rm -rf runs/A runs/B
+timeout $LIMIT $PY -m train.fit $COMMON --out runs/A > "$OUT/A.log" 2>&1 &
+timeout $LIMIT $PY -m train.fit $COMMON --out runs/B --adv-weight 0.05 --adv-start 0.5 $CONTENT > "$OUT/B.log" 2>&1 &
+wait
+tail -c 1500 "$OUT/A.log"; tail -c 1500 "$OUT/B.log"
+for r in A B; do
+  src=runs/$r/best; [ -d "$src" ] || src=runs/$r/final
+  cp "$src"/generator-00001-of-00001.safetensors "$OUT/$r-generator.safetensors" 2>/dev/null
+done
+tar czf "$OUT/rest.tgz" runs/A/*.jsonl runs/B/*.jsonl runs/*/best/*.json runs/*/final/*.json runs/*/final/discriminator* runs/*/best/discriminator* \
+  $(ls runs/A/samples/*.png 2>/dev/null | tail -1) $(ls runs/B/samples/*.png 2>/dev/null | tail -1) 2>/dev/null
+ls -la "$OUT"
