@@ -80,13 +80,17 @@ class Colorizer:
         return torch.autocast(self.device.type, dtype=self.dtype)
 
     @torch.inference_mode()
+    def predict_logits(self, L: torch.Tensor) -> torch.Tensor:
+        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/4, w/4) on the model's device."""
+        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            return self.generator(x)
+
+    @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> ab (B, 2, h/4, w/4), float32 on the CPU."""
         T = temperature if temperature is not None else self.config.temperature
-        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
-        with self._autocast():
-            logits = self.generator(x)
-        return self.generator.decode(logits, T, upsample=False).cpu()
+        return self.generator.decode(self.predict_logits(L), T, upsample=False).cpu()
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""

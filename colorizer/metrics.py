@@ -64,3 +64,14 @@ def all_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
 
 def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]} if rows else {}
+
+
+def comparison(pred: np.ndarray, ref: np.ndarray) -> list[list]:
+    """Rows for a results table: the colourisation and the gray baseline against one reference."""
+    gt = colorfulness(ref)
+    rows = []
+    for name, img in (("colourised", pred), ("gray baseline (ab = 0)", gray_baseline(ref))):
+        m = all_metrics(img, ref)
+        rows.append([name, round(m["psnr"], 2), round(m["ssim"], 4), round(m["ciede2000"], 2), round(m["colorfulness"], 1)])
+    rows.append(["reference", "", "", "", round(gt, 1)])
+    return rows

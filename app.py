@@ -1,0 +1,181 @@
+"""The colorizer web app: drop in a black-and-white photo, compare before and after.
+
+    python app.py            # http://127.0.0.1:7860 (on a Hugging Face Space, just push the repo)
+
+Thin by design: it calls colorizer.Colorizer and colorizer.metrics and arranges the results.
+Settings (environment): COLORIZER_WEIGHTS, COLORIZER_HF_REPO (where the weights come from when
+weights/ is empty), COLORIZER_EXAMPLES_DIR (more gallery images: historical/, xray/, cctv/),
+COLORIZER_MAX_MEGAPIXELS (default 25), COLORIZER_CONCURRENCY (default 2).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import PIL.Image
+import torch
+
+from colorizer import Colorizer
+from colorizer.images import IMAGE_SUFFIXES, ImageError, is_colour, lightness, open_image, to_standard
+from colorizer.metrics import comparison
+from colorizer.weights import WeightsNotFoundError
+
+HERE = Path(__file__).resolve().parent
+MAX_PIXELS = int(float(os.environ.get("COLORIZER_MAX_MEGAPIXELS", "25")) * 1e6)
+CONCURRENCY = int(os.environ.get("COLORIZER_CONCURRENCY", "2"))
+MAX_UPLOAD = os.environ.get("COLORIZER_MAX_UPLOAD", "50mb")
+SIZES = [256, 384, 512]
+GROUPS = {
+    "historical": ("Historical photographs", ""),
+    "xray": (
+        "X-ray",
+        "radiographs have no natural colours: these are a natural-image model's guess (pseudo-colour), not medical information.",
+    ),
+    "cctv": ("CCTV", "the colours are a natural-image model's guess (pseudo-colour), not evidence of the scene's real colours."),
+}
+# Gradio opens uploads lazily to read their headers; our own reader enforces MAX_PIXELS before
+# decoding, so PIL's global bomb check (which would fail inside Gradio with no message) is off.
+PIL.Image.MAX_IMAGE_PIXELS = None
+
+
+def load_model() -> tuple[Colorizer | None, str]:
+    try:
+        model = Colorizer.from_pretrained()
+    except (WeightsNotFoundError, ValueError, OSError) as e:
+        return None, f"**No model weights could be loaded**, so colourising is unavailable. {e}"
+    model.max_pixels = MAX_PIXELS
+    return model, ""
+
+
+MODEL, MISSING = load_model()
+
+
+def gallery(group: str) -> list[str]:
+    """Shipped examples of a group, plus those under $COLORIZER_EXAMPLES_DIR/<group>."""
+    folders = [HERE / "examples" / group]
+    if os.environ.get("COLORIZER_EXAMPLES_DIR"):
+        folders.append(Path(os.environ["COLORIZER_EXAMPLES_DIR"]) / group)
+    return [str(p) for f in folders if f.is_dir() for p in sorted(f.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+
+
+def grey_rgb(std: PIL.Image.Image) -> PIL.Image.Image:
+    """What the model sees: the picture's own lightness, shown as a grey RGB image."""
+    L = lightness(std).numpy()
+    from colorizer.kernels import compose
+
+    return PIL.Image.fromarray(compose(L, np.zeros((2, 1, L.shape[1]), np.float32)))
+
+
+def colorize(image: str | None, reference: str | None, size: int, temperature: float):
+    """Image (path) + optional reference -> slider pair, metrics rows, PNG path, notes, footer."""
+    if MODEL is None:
+        raise gr.Error(MISSING)
+    if image is None:
+        raise gr.Error("Upload a photo first (or click an example).")
+    notes = []
+    try:
+        std = to_standard(open_image(image, MAX_PIXELS))
+        ref = None
+        if is_colour(std):
+            ref = np.asarray(std.convert("RGB"))
+            notes.append("Your picture is in colour: it was turned to grey first, and the original is used as the reference.")
+        if reference is not None:
+            ref_img = to_standard(open_image(reference, MAX_PIXELS)).convert("RGB")
+            if ref_img.size != std.size:
+                w, h = ref_img.size
+                notes.append(f"The reference ({w}x{h}) was resized to the result ({std.size[0]}x{std.size[1]}).")
+                ref_img = ref_img.resize(std.size, PIL.Image.LANCZOS)
+            ref = np.asarray(ref_img)
+        t = time.perf_counter()
+        out = MODEL.colorize(std, size=int(size), temperature=float(temperature))
+        took = time.perf_counter() - t
+    except ImageError as e:
+        raise gr.Error(str(e)) from None
+    before = grey_rgb(std)
+    rows = comparison(np.asarray(out), ref) if ref is not None else []
+    path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
+    out.save(path)
+    w, h = out.size
+    footer = f"Model: ECCV16 width {MODEL.config.width}, {MODEL.config.num_bins} bins · device: {device_name()} · {took:.2f} s for {w}x{h}"
+    return (before, out), rows, str(path), "\n\n".join(notes), footer
+
+
+def refresh(image, reference, size, temperature):
+    """Like colorize, but an empty input clears the outputs instead of complaining."""
+    if image is None:
+        return None, [], None, "", ""
+    return colorize(image, reference, size, temperature)
+
+
+def device_name() -> str:
+    if MODEL.device.type == "cuda":
+        return f"GPU ({torch.cuda.get_device_name(MODEL.device)}, {str(MODEL.dtype).split('.')[-1]})"
+    return f"CPU ({str(MODEL.dtype).split('.')[-1]})"
+
+
+def build() -> gr.Blocks:
+    default_size = MODEL.config.size if MODEL and MODEL.config.size in SIZES else 256
+    default_t = MODEL.config.temperature if MODEL else 0.38
+    with gr.Blocks(title="Colorizer") as demo:
+        gr.Markdown(
+            "# Colorizer\nColourise black-and-white photographs. Drop in a photo, compare before and after with the slider, "
+            "and download the full-resolution PNG. Add a colour reference to score the result (PSNR, SSIM, CIEDE2000)."
+        )
+        if MISSING:
+            gr.Markdown(MISSING, elem_id="missing-weights")
+        with gr.Row():
+            with gr.Column():
+                image = gr.Image(
+                    label="Black-and-white photo",
+                    elem_id="photo",
+                    type="filepath",
+                    image_mode=None,
+                    sources=["upload", "webcam", "clipboard"],
+                )
+                reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None)
+                with gr.Row():
+                    size = gr.Radio(SIZES, value=default_size, label="Working resolution (short side, px)")
+                    temperature = gr.Slider(0.2, 1.0, value=default_t, step=0.02, label="Colour intensity: T (lower = more vivid)")
+                run = gr.Button("Colourise", variant="primary")
+            with gr.Column():
+                slider = gr.ImageSlider(
+                    label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]
+                )
+                notes = gr.Markdown(elem_id="notes")
+                headers = ["", "PSNR (dB)", "SSIM", "CIEDE2000", "colourfulness"]
+                table = gr.Dataframe(headers=headers, label="Metrics against the reference", interactive=False, elem_id="metrics")
+                download = gr.File(label="Download (full-resolution PNG)")
+        footer = gr.Markdown(elem_id="footer")
+        for group, (label, warning) in GROUPS.items():
+            paths = gallery(group)
+            if paths:
+                if warning:
+                    gr.Markdown(f"**{label}:** {warning}")
+                gr.Examples([[p] for p in paths], inputs=[image], label=label, examples_per_page=12)
+        inputs, outputs = [image, reference, size, temperature], [slider, table, download, notes, footer]
+        run.click(colorize, inputs, outputs, api_name="colorize")
+        # Results follow every change (a new photo, an example, a reference, the controls).
+        for trigger in (image.change, reference.change, size.change, temperature.release):
+            trigger(refresh, inputs, outputs, api_name=False)
+        gr.Markdown(
+            "Model: the ECCV16 'Colorful Image Colorization' generator trained as a GAN by this project, on research-only image "
+            "collections (see weights/README.md). Colours are plausible guesses, not historical fact."
+        )
+    return demo
+
+
+demo = build()
+demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
+
+if __name__ == "__main__":
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size=MAX_UPLOAD,
+        show_error=True,
+    )

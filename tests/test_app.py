@@ -1,0 +1,190 @@
+"""The web app, end to end: a real server in a subprocess, called through gradio_client."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorizer.metrics import comparison
+
+from .conftest import REPO, SHARED, shared
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, cwd: Path, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        full_env = {**os.environ, "GRADIO_SERVER_PORT": str(self.port), "GRADIO_ANALYTICS_ENABLED": "False", **env}
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited: {self.proc.stdout.read()}")
+            try:
+                urllib.request.urlopen(self.url, timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("app did not start in 120 s")
+
+    def client(self):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    examples = {"COLORIZER_EXAMPLES_DIR": str(SHARED / "gallery")} if (SHARED / "gallery").is_dir() else {}
+    s = Server(REPO, **examples)
+    yield s
+    s.stop()
+
+
+def save(tmp_path, name, array) -> str:
+    p = tmp_path / name
+    Image.fromarray(array).save(p)
+    return str(p)
+
+
+def call(client, image, reference=None, size=256, temperature=0.38):
+    from gradio_client import handle_file
+
+    return client.predict(handle_file(image), handle_file(reference) if reference else None, size, temperature, api_name="/colorize")
+
+
+def test_colorize_keeps_size(server, tmp_path, photo):
+    grey = np.asarray(Image.fromarray(photo).convert("L").resize((300, 200)))
+    (before, after), table, download, notes, footer = call(server.client(), save(tmp_path, "g.png", grey))
+    assert Image.open(after).size == (300, 200) and Image.open(download).size == (300, 200)
+    assert Image.open(download).mode == "RGB" and download.endswith(".png")
+    assert "device" in footer and "CPU" in footer
+    assert not table["data"] or table["data"] == [[""] * 5]
+
+
+def test_reference_metrics_match_the_core(server, tmp_path, photo):
+    ref = photo[::2, ::2]
+    grey = np.asarray(Image.fromarray(ref).convert("L"))
+    (_, after), table, download, notes, _ = call(server.client(), save(tmp_path, "g.png", grey), save(tmp_path, "r.png", ref))
+    expected = comparison(np.asarray(Image.open(download).convert("RGB")), ref)
+    rows = table["data"]
+    assert [r[0] for r in rows] == [r[0] for r in expected]
+    for got, want in zip(rows[:2], expected[:2]):
+        assert np.allclose([float(x) for x in got[1:]], want[1:], atol=0.011)
+
+
+def test_colour_input_becomes_grey_and_its_own_reference(server, tmp_path, photo):
+    (before, _), table, _, notes, _ = call(server.client(), save(tmp_path, "c.png", photo[::2, ::2]))
+    assert "in colour" in notes
+    b = np.asarray(Image.open(before).convert("RGB")).astype(int)
+    assert np.abs(b[..., 0] - b[..., 2]).max() <= 1  # the before image is grey
+    assert len(table["data"]) == 3
+
+
+def test_reference_of_another_size_is_resized(server, tmp_path, photo):
+    grey = np.asarray(Image.fromarray(photo).convert("L").resize((160, 160)))
+    _, table, _, notes, _ = call(server.client(), save(tmp_path, "g.png", grey), save(tmp_path, "r.png", photo[::4, ::4]))
+    assert "resized" in notes and len(table["data"]) == 3
+
+
+def test_bad_files_give_a_message_and_the_server_lives(server, tmp_path, photo):
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(Image.fromarray(photo).tobytes()[:5000])
+    client = server.client()
+    with pytest.raises(Exception, match="readable|corrupt|image"):
+        call(client, str(bad))
+    bomb = tmp_path / "bomb.png"
+    Image.new("L", (8000, 8000)).save(bomb)  # 64 megapixels, over the 25 MP default
+    with pytest.raises(AppError, match="megapixels"):
+        call(client, str(bomb))
+    (_, after), *_ = call(client, save(tmp_path, "ok.png", photo[:64, :64]))
+    assert Image.open(after).size == (64, 64)
+
+
+def test_ten_concurrent_users(server, tmp_path, photo):
+    paths = [save(tmp_path, f"u{i}.png", np.asarray(Image.fromarray(photo).convert("L").resize((200 + 8 * i, 150)))) for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda p: call(server.client(), p), paths))
+    assert [Image.open(r[0][1]).size for r in results] == [(200 + 8 * i, 150) for i in range(10)]
+
+
+def test_gallery_groups_from_shared_data(server):
+    gallery = shared("gallery")
+    client = server.client()
+    for group in ("historical", "xray", "cctv"):
+        path = sorted((gallery / group).iterdir())[0]
+        (_, after), *_ = call(client, str(path))
+        assert Image.open(after).size == Image.open(path).size, path
+
+
+def test_app_without_weights_starts_and_says_so(tmp_path, photo):
+    for item in ("app.py", "colorizer", "examples"):
+        (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, tmp_path / item)
+    s = Server(tmp_path, COLORIZER_WEIGHTS="", COLORIZER_HF_REPO="", HF_HUB_OFFLINE="1")
+    try:
+        page = urllib.request.urlopen(s.url, timeout=10).read().decode()
+        assert "No model weights could be loaded" in page
+        with pytest.raises(Exception, match="No model weights"):
+            call(s.client(), save(tmp_path, "g.png", photo[:32, :32]))
+    finally:
+        s.stop()
+
+
+def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
+    """A real headless Chromium: upload, see both slider images and the metrics, click an example."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
+    from playwright.sync_api import sync_playwright
+
+    colour = save(tmp_path, "colour.png", photo[::2, ::2])  # a colour photo: it becomes its own reference
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page.goto(server.url, wait_until="networkidle")
+            page.locator("#photo input[type=file]").set_input_files(colour)
+            page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
+            page.wait_for_function("document.querySelector('#metrics').innerText.includes('gray baseline')", timeout=60_000)
+            first = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
+            assert len(first) >= 2 and all("file=" in s for s in first)
+            page.screenshot(path=str(tmp_path / "after_upload.png"), full_page=True)
+            page.locator("button.gallery-item").first.click()  # the first historical example
+            page.wait_for_function(
+                "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
+                " return now.length >= 2 && now.join() !== srcs.join(); }",
+                arg=first,
+                timeout=60_000,
+            )
+            shot = REPO / "runs" / "screenshots"
+            shot.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot / "app_after_example.png"), full_page=True)
+            assert (shot / "app_after_example.png").stat().st_size > 10_000
+        finally:
+            browser.close()
