@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 MAX_PIXELS = int(float(os.environ.get("COLORIZER_MAX_MEGAPIXELS", "25")) * 1e6)
 CONCURRENCY = int(os.environ.get("COLORIZER_CONCURRENCY", "2"))
 MAX_UPLOAD = os.environ.get("COLORIZER_MAX_UPLOAD", "50mb")
-SIZES = [256, 384, 512]
+SIZES = [128, 192, 256, 384, 512]  # short side; the shipped model's best is in weights/generator.json
 GROUPS = {
     "historical": ("Historical photographs", ""),
     "xray": (
@@ -71,15 +71,37 @@ def grey_rgb(std: PIL.Image.Image) -> PIL.Image.Image:
     return PIL.Image.fromarray(compose(L, np.zeros((2, 1, L.shape[1]), np.float32)))
 
 
-def colorize(image: str | None, reference: str | None, size: int, temperature: float):
+def parse_colour(value: str) -> tuple[int, int, int]:
+    """The colour picker's '#rrggbb' or 'rgb(a)(r, g, b, ...)' -> (r, g, b)."""
+    value = value.strip()
+    if value.startswith("#") and len(value) >= 7:
+        return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
+    if value.startswith("rgb"):
+        parts = value[value.index("(") + 1 : value.index(")")].split(",")
+        return tuple(int(round(float(p))) for p in parts[:3])
+    raise gr.Error(f"unreadable colour {value!r}")
+
+
+def as_hints(rows: list | None) -> list:
+    return [(float(x), float(y), parse_colour(c)) for x, y, c in rows or []]
+
+
+def open_photo(image: str) -> PIL.Image.Image:
+    try:
+        return to_standard(open_image(image, MAX_PIXELS))
+    except ImageError as e:
+        raise gr.Error(str(e)) from None
+
+
+def colorize(image: str | None, reference: str | None, size: int, temperature: float, hints: list | None = None):
     """Image (path) + optional reference -> slider pair, metrics rows, PNG path, notes, footer."""
     if MODEL is None:
         raise gr.Error(MISSING)
     if image is None:
         raise gr.Error("Upload a photo first (or click an example).")
     notes = []
+    std = open_photo(image)
     try:
-        std = to_standard(open_image(image, MAX_PIXELS))
         ref = None
         if is_colour(std):
             ref = np.asarray(std.convert("RGB"))
@@ -92,9 +114,9 @@ def colorize(image: str | None, reference: str | None, size: int, temperature: f
                 ref_img = ref_img.resize(std.size, PIL.Image.LANCZOS)
             ref = np.asarray(ref_img)
         t = time.perf_counter()
-        out = MODEL.colorize(std, size=int(size), temperature=float(temperature))
+        out = MODEL.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints))
         took = time.perf_counter() - t
-    except ImageError as e:
+    except (ImageError, ValueError) as e:
         raise gr.Error(str(e)) from None
     before = grey_rgb(std)
     rows = comparison(np.asarray(out), ref) if ref is not None else []
@@ -105,11 +127,55 @@ def colorize(image: str | None, reference: str | None, size: int, temperature: f
     return (before, out), rows, str(path), "\n\n".join(notes), footer
 
 
-def refresh(image, reference, size, temperature):
+def refresh(image, reference, size, temperature, hints):
     """Like colorize, but an empty input clears the outputs instead of complaining."""
     if image is None:
         return None, [], None, "", ""
-    return colorize(image, reference, size, temperature)
+    return colorize(image, reference, size, temperature, hints)
+
+
+def describe_hints(hints: list) -> str:
+    if not hints:
+        return "No hints. Click the photo to place one in the chosen colour."
+    swatch = '<span style="display:inline-block;width:1em;height:1em;background:{};border:1px solid #888"></span>'
+    return "Hints: " + ", ".join(f"{swatch.format(c)} ({int(x)}, {int(y)})" for x, y, c in hints)
+
+
+def add_hint(hints: list, colour: str, evt: gr.SelectData):
+    x, y = evt.index
+    hints = [*hints, [x, y, colour]]
+    return hints, describe_hints(hints)
+
+
+def undo_hint(hints: list):
+    hints = hints[:-1]
+    return hints, describe_hints(hints)
+
+
+def clear_hints():
+    return [], describe_hints([])
+
+
+def alternatives(image, size, temperature, hints, seed):
+    """Four different plausible colourisations (seeded) to pick from."""
+    if MODEL is None:
+        raise gr.Error(MISSING)
+    if image is None:
+        raise gr.Error("Upload a photo first (or click an example).")
+    std = open_photo(image)
+    try:
+        alts = MODEL.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints), n=4, seed=int(seed))
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+    return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], alts
+
+
+def pick_alternative(image, alts: list, evt: gr.SelectData):
+    """Put the chosen alternative in the slider and the download."""
+    chosen = alts[evt.index]
+    path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
+    chosen.save(path)
+    return (grey_rgb(open_photo(image)), chosen), str(path)
 
 
 def device_name() -> str:
@@ -119,7 +185,7 @@ def device_name() -> str:
 
 
 def build() -> gr.Blocks:
-    default_size = MODEL.config.size if MODEL and MODEL.config.size in SIZES else 256
+    default_size = MODEL.config.size if MODEL and MODEL.config.size in SIZES else 128
     default_t = MODEL.config.temperature if MODEL else 0.38
     with gr.Blocks(title="Colorizer") as demo:
         gr.Markdown(
@@ -142,6 +208,18 @@ def build() -> gr.Blocks:
                     size = gr.Radio(SIZES, value=default_size, label="Working resolution (short side, px)")
                     temperature = gr.Slider(0.2, 1.0, value=default_t, step=0.02, label="Colour intensity: T (lower = more vivid)")
                 run = gr.Button("Colourise", variant="primary")
+                with gr.Accordion("Colour hints: click the photo to say what colour something is", open=True):
+                    with gr.Row():
+                        hint_colour = gr.ColorPicker(value="#c83232", label="Hint colour")
+                        undo = gr.Button("Undo last hint")
+                        clear = gr.Button("Clear hints")
+                    hints_view = gr.Markdown(describe_hints([]), elem_id="hints")
+                with gr.Accordion("Alternatives: other plausible colourisations", open=False):
+                    with gr.Row():
+                        seed = gr.Number(value=0, precision=0, label="Seed")
+                        alt_button = gr.Button("Show 4 alternatives", elem_id="alternatives-button")
+                    alt_gallery = gr.Gallery(label="Click one to use it", columns=4, height=220, elem_id="alternatives", format="png")
+                    alt_state = gr.State([])
             with gr.Column():
                 slider = gr.ImageSlider(
                     label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]
@@ -157,11 +235,18 @@ def build() -> gr.Blocks:
                 if warning:
                     gr.Markdown(f"**{label}:** {warning}")
                 gr.Examples([[p] for p in paths], inputs=[image], label=label, examples_per_page=12)
-        inputs, outputs = [image, reference, size, temperature], [slider, table, download, notes, footer]
+        hints = gr.State([])
+        inputs, outputs = [image, reference, size, temperature, hints], [slider, table, download, notes, footer]
         run.click(colorize, inputs, outputs, api_name="colorize")
-        # Results follow every change (a new photo, an example, a reference, the controls).
-        for trigger in (image.change, reference.change, size.change, temperature.release):
+        # Results follow every change (a new photo, an example, a reference, the controls, hints).
+        image.change(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
+        for trigger in (reference.change, size.change, temperature.release):
             trigger(refresh, inputs, outputs, api_name=False)
+        image.select(add_hint, [hints, hint_colour], [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
+        undo.click(undo_hint, hints, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
+        clear.click(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
+        alt_button.click(alternatives, [image, size, temperature, hints, seed], [alt_gallery, alt_state], api_name="alternatives")
+        alt_gallery.select(pick_alternative, [image, alt_state], [slider, download], api_name=False)
         gr.Markdown(
             "Model: the ECCV16 'Colorful Image Colorization' generator trained as a GAN by this project, on research-only image "
             "collections (see weights/README.md). Colours are plausible guesses, not historical fact."

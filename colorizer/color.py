@@ -28,6 +28,7 @@ _EPS = 0.008856  # (6/29)^3, rounded as in scikit-image
 _KAPPA = 7.787  # slope of the linear segment of f(t)
 _T0 = 16.0 / 116.0
 
+GAMUT_STEPS = 8  # bisection steps of gamut mapping: chroma within 1/256 of its in-gamut limit
 AB_SCALE = 110.0  # ECCV16: the network's ab output is ab / 110
 L_CENTER, L_SCALE = 50.0, 100.0  # ECCV16: the network's input is (L - 50) / 100
 
@@ -118,7 +119,7 @@ def _map_pixels(lab: torch.Tensor, lin: torch.Tensor, steps: int) -> tuple[torch
     return lab, lin
 
 
-def gamut_map(lab: torch.Tensor, steps: int = 12) -> torch.Tensor:
+def gamut_map(lab: torch.Tensor, steps: int = GAMUT_STEPS) -> torch.Tensor:
     """Bring out-of-gamut colours into sRGB by lowering chroma at fixed L and hue.
 
     Clipping RGB instead would change L (the photo's own tones); here only a and b shrink, by the
@@ -129,7 +130,7 @@ def gamut_map(lab: torch.Tensor, steps: int = 12) -> torch.Tensor:
     return _map_pixels(lab, lab_to_linear(lab), steps)[0]
 
 
-def lab_to_rgb_mapped(lab: torch.Tensor, steps: int = 12) -> torch.Tensor:
+def lab_to_rgb_mapped(lab: torch.Tensor, steps: int = GAMUT_STEPS) -> torch.Tensor:
     """Lab -> sRGB in [0, 1] with gamut mapping, converting to linear light only once."""
     lab = torch.cat([lab[..., :1, :, :].clamp(0, 100), lab[..., 1:, :, :]], dim=-3)
     _, lin = _map_pixels(lab, lab_to_linear(lab), steps)

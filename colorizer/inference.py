@@ -16,9 +16,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import kernels
+from .hints import Hint, apply_hints
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator
 from .weights import load_any_generator, resolve_weights
+
+ALTERNATIVE_SIGMA = 2.0  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
 
 
 def default_device() -> torch.device:
@@ -101,16 +104,53 @@ class Colorizer:
         return lightness(to_standard(open_image(image, self.max_pixels)))
 
     @torch.inference_mode()
-    def colorize(self, image, size: int | None = None, temperature: float | None = None) -> Image.Image:
+    def colorize(
+        self,
+        image,
+        size: int | None = None,
+        temperature: float | None = None,
+        hints: list[Hint] | None = None,
+        n: int | None = None,
+        seed: int = 0,
+    ) -> Image.Image | list[Image.Image]:
         """A PIL image, numpy array, bytes or path of any size and mode -> RGB PIL image, same size.
 
-        ``size`` is the working resolution (short side, default from the model config);
-        ``temperature`` the annealed-mean temperature (lower is more vivid).
+        ``size``: working resolution (short side, default from the model config);
+        ``temperature``: annealed-mean temperature (lower is more vivid);
+        ``hints``: [(x, y, (r, g, b)), ...] colours the result must take at those pixels;
+        ``n``: return a list of n alternative colourisations instead (``seed`` picks them).
         """
-        return self.colorize_batch([image], size, temperature)[0]
+        if n is None:
+            return self.colorize_batch([image], size, temperature, hints=[hints])[0]
+        size = size or self.config.size
+        L = self.lightness_of(image)
+        logits = self.predict_logits(self.working_l(L, size))
+        return [self._render(L, ab, hints) for ab in self.alternatives(logits, n, seed, temperature)]
+
+    def alternatives(self, logits: torch.Tensor, n: int, seed: int, temperature: float | None = None) -> list[torch.Tensor]:
+        """n plausible, different ab maps (2, h, w) from one prediction.
+
+        Smooth random fields over the bins (a 3x3 grid of Gaussian logit offsets per bin,
+        upsampled) are added to the logits: where the model is sure, one bin dominates and the
+        colour stays; where it hesitates, the field tips it towards different hues, region by region.
+        """
+        T = temperature if temperature is not None else self.config.temperature
+        g = torch.Generator().manual_seed(seed)
+        out = []
+        for _ in range(n):
+            field = torch.randn(1, logits.shape[1], 3, 3, generator=g) * ALTERNATIVE_SIGMA
+            field = F.interpolate(field, size=logits.shape[-2:], mode="bicubic", align_corners=True).to(logits.device)
+            out.append(self.generator.decode(logits.float() + field, T, upsample=False)[0].cpu())
+        return out
+
+    @staticmethod
+    def _render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None) -> Image.Image:
+        return Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
 
     @torch.inference_mode()
-    def colorize_batch(self, images: list, size: int | None = None, temperature: float | None = None) -> list[Image.Image]:
+    def colorize_batch(
+        self, images: list, size: int | None = None, temperature: float | None = None, hints: list[list[Hint] | None] | None = None
+    ) -> list[Image.Image]:
         """Several images; those with the same working shape run through the generator together."""
         size = size or self.config.size
         Ls = [self.lightness_of(im) for im in images]
@@ -123,4 +163,5 @@ class Colorizer:
             ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), temperature)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
-        return [Image.fromarray(compose(L, ab)) for L, ab in zip(Ls, abs_)]
+        hints = hints or [None] * len(Ls)
+        return [self._render(L, ab, h) for L, ab, h in zip(Ls, abs_, hints)]

@@ -118,7 +118,7 @@ class Trainer:
         self.centres = ab_gamut()
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
             G = load_generator(init).train()
-            G.config.extra = {}
+            G.config.extra, G.config.logit_bias = {}, None  # training decodes without the calibration
         else:
             G = Generator(GeneratorConfig(width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature), self.centres)
         self.centres = G.centres

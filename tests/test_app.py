@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +31,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         full_env = {**os.environ, "GRADIO_SERVER_PORT": str(self.port), "GRADIO_ANALYTICS_ENABLED": "False", **env}
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited: {self.proc.stdout.read()}")
+                self.log.seek(0)
+                raise RuntimeError(f"app exited: {self.log.read()[-3000:]}")
             try:
                 urllib.request.urlopen(self.url, timeout=2)
                 return
@@ -70,7 +73,17 @@ def save(tmp_path, name, array) -> str:
     return str(p)
 
 
-def call(client, image, reference=None, size=256, temperature=0.38):
+def test_alternatives_endpoint(server, tmp_path, photo):
+    from gradio_client import handle_file
+
+    grey = save(tmp_path, "g.png", np.asarray(Image.fromarray(photo).convert("L").resize((96, 64))))
+    gallery = server.client().predict(handle_file(grey), 128, 1.0, 3, api_name="/alternatives")
+    images = [np.asarray(Image.open(item["image"])) for item in gallery]
+    assert len(images) == 4 and all(a.shape == (64, 96, 3) for a in images)
+    assert any(not np.array_equal(images[0], other) for other in images[1:])
+
+
+def call(client, image, reference=None, size=128, temperature=1.0):
     from gradio_client import handle_file
 
     return client.predict(handle_file(image), handle_file(reference) if reference else None, size, temperature, api_name="/colorize")
@@ -163,7 +176,7 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
     from playwright.sync_api import sync_playwright
 
     colour = save(tmp_path, "colour.png", photo[::2, ::2])  # a colour photo: it becomes its own reference
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
         try:
@@ -180,6 +193,16 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
                 "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
                 " return now.length >= 2 && now.join() !== srcs.join(); }",
                 arg=first,
+                timeout=60_000,
+            )
+            # place one colour hint by clicking the photo: the hint is listed and the result changes
+            after_example = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
+            page.locator("#photo img").first.click(position={"x": 60, "y": 60})
+            page.wait_for_function("document.querySelector('#hints').innerText.includes('Hints:')", timeout=60_000)
+            page.wait_for_function(
+                "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
+                " return now.length >= 2 && now.join() !== srcs.join(); }",
+                arg=after_example,
                 timeout=60_000,
             )
             shot = REPO / "runs" / "screenshots"

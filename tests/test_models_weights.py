@@ -135,3 +135,15 @@ def test_resolve_weights_order(tmp_path, monkeypatch, tiny_generator):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(WeightsNotFoundError, match="no-such-repo"):
         resolve_weights()
+
+
+def test_logit_bias_from_config_steers_decoding(tmp_path, tiny_generator):
+    logits = tiny_generator(torch.rand(1, 1, 32, 32) * 100)
+    target = 17
+    bias = [0.0] * tiny_generator.config.num_bins
+    bias[target] = 100.0
+    tiny_generator.config.logit_bias = bias
+    save_generator(tiny_generator, tmp_path)
+    G = load_generator(tmp_path)
+    ab = G.decode(logits, 1.0, upsample=False)
+    assert torch.allclose(ab, G.centres[target].view(1, 2, 1, 1).expand_as(ab), atol=0.5)

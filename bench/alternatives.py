@@ -1,0 +1,59 @@
+"""Alternative colourisations: how different they are, and what they cost in accuracy (Kodak24).
+
+    python bench/alternatives.py --data ../shared/data/bench/kodak24 --n 4
+
+Diversity: mean pairwise ab distance between alternatives, on ab downsampled x8 (so pixel noise
+does not count). Accuracy: each alternative's mean CIEDE2000 against the ground truth, beside
+the main result's (the target: within +1.0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from skimage.color import rgb2lab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from colorizer import Colorizer  # noqa: E402
+from colorizer.evaluate import load_references  # noqa: E402
+from colorizer.metrics import ciede2000  # noqa: E402
+
+
+def ab8(img: Image.Image) -> np.ndarray:
+    w, h = img.size
+    return rgb2lab(np.asarray(img.resize((max(1, w // 8), max(1, h // 8)), Image.BOX)))[..., 1:]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--n", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    col = Colorizer.from_pretrained(device="cpu")
+    refs = load_references(args.data)
+    main_err, alt_err, diversity, main_div = [], [[] for _ in range(args.n)], [], []
+    for ref in refs:
+        grey = Image.fromarray(ref).convert("L")
+        main = col.colorize(grey)
+        alts = col.colorize(grey, n=args.n, seed=args.seed)
+        main_err.append(ciede2000(np.asarray(main), ref))
+        for k, a in enumerate(alts):
+            alt_err[k].append(ciede2000(np.asarray(a), ref))
+        abs_ = [ab8(a) for a in alts]
+        diversity.append(np.mean([np.linalg.norm(x - y, axis=-1).mean() for x, y in combinations(abs_, 2)]))
+        main_div.append(np.mean([np.linalg.norm(ab8(main) - x, axis=-1).mean() for x in abs_]))
+    print(f"{args.data}: {len(refs)} images, n {args.n}, seed {args.seed}, working size {col.config.size}, T {col.config.temperature}")
+    print(f"main result: CIEDE2000 {np.mean(main_err):.2f}")
+    for k, e in enumerate(alt_err):
+        print(f"alternative {k + 1}: CIEDE2000 {np.mean(e):.2f} ({np.mean(e) - np.mean(main_err):+.2f})")
+    print(f"diversity: mean pairwise ab distance (x8 downsampled) {np.mean(diversity):.2f}; from the main result {np.mean(main_div):.2f}")
+
+
+if __name__ == "__main__":
+    main()

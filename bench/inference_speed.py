@@ -1,0 +1,128 @@
+"""Inference speed on this machine: the generator, the work around it, encoding, and peak memory.
+
+    python bench/inference_speed.py            # full table (a few minutes on 2 CPU cores)
+    python bench/inference_speed.py --quick    # fewer repeats
+
+Prints (1) ms per image of the raw generator forward and of Colorizer.colorize at working sizes
+256 and 512, widths 1.0 and 0.5, fp32 and bf16 (random weights: speed does not depend on them);
+(2) the cost around the model per megapixel (lightness, resize, ab upsampling, gamut mapping and
+RGB conversion) for a 2048x1536 photo, against the 40 ms/MP budget; (3) PNG and JPEG encoding;
+(4) peak resident memory colourising a 25-megapixel image, in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from colorizer import Colorizer  # noqa: E402
+from colorizer.color import ab_gamut  # noqa: E402
+from colorizer.inference import compose  # noqa: E402
+from colorizer.models import Generator, GeneratorConfig  # noqa: E402
+
+
+def timeit(fn, repeat: int) -> float:
+    fn()  # warm-up (and numba compilation)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)) * 1000
+
+
+def model(width: float) -> Generator:
+    torch.manual_seed(0)
+    return Generator(GeneratorConfig(width=width, num_bins=len(ab_gamut())), ab_gamut())
+
+
+def photo(w: int, h: int) -> np.ndarray:
+    from skimage import data
+
+    return np.asarray(Image.fromarray(data.astronaut()).resize((w, h), Image.BICUBIC))
+
+
+def peak_memory_25mp() -> None:
+    img = photo(5800, 4350)  # 25.2 megapixels
+    col = Colorizer(model(0.5), device="cpu")
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    out = col.colorize(img, size=256)
+    dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    extra = (peak - base) / 1024
+    print(f"25.2 MP ({out.size[0]}x{out.size[1]}): {dt:.2f} s, peak RSS {peak / 1024:.0f} MiB ({extra:.0f} MiB above the input and model)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.memory_child:
+        peak_memory_25mp()
+        return
+    repeat = 2 if args.quick else 5
+    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; bf16 native: {native}\n")
+
+    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    print("| width | size | dtype | generator forward (ms) | colorize 1024x768 (ms) |")
+    print("|---|---|---|---|---|")
+    img = photo(1024, 768)
+    for width in (1.0, 0.5):
+        G = model(width)
+        for size in (256, 512):
+            for dtype in (torch.float32, torch.bfloat16):
+                col = Colorizer(G, device="cpu", dtype=dtype)
+                L = col.working_l(torch.from_numpy(np.zeros((768, 1024), np.float32)), size)
+                if dtype == torch.bfloat16 and not native_bf16:
+                    # emulated bf16 is an order of magnitude slower: one timed call, at one setting
+                    if (width, size) != (0.5, 256):
+                        print(f"| {width} | {size} | bfloat16 | not run: no native bf16 on this CPU | |")
+                        continue
+                    t = time.perf_counter()
+                    col.predict_logits(L)
+                    print(f"| {width} | {size} | bfloat16 | {(time.perf_counter() - t) * 1000:.0f} (1 call, emulated) | |", flush=True)
+                    continue
+                fwd = timeit(lambda col=col, L=L: col.predict_logits(L), repeat)
+                full = timeit(lambda col=col, size=size: col.colorize(img, size=size), repeat)
+                print(f"| {width} | {size} | {str(dtype).split('.')[-1]} | {fwd:.0f} | {full:.0f} |", flush=True)
+
+    print("\nAround the model, 2048x1536 (3.15 MP), the shipped weights' prediction, fp32:")
+    big = photo(2048, 1536)
+    col = Colorizer.from_pretrained(device="cpu", dtype=torch.float32)
+    L = col.lightness_of(big)
+    small = col.working_l(L, col.config.size)
+    ab = col.predict_ab(small)[0]
+    steps = {
+        "read + lightness": timeit(lambda: col.lightness_of(big), repeat),
+        "resize to working size": timeit(lambda: col.working_l(L, col.config.size), repeat),
+        "upsample ab + gamut map + RGB": timeit(lambda: compose(L, ab), repeat),
+    }
+    stress = timeit(lambda: compose(L, ab * 3), repeat)
+    total = sum(steps.values())
+    for k, v in steps.items():
+        print(f"  {k}: {v:.1f} ms")
+    print(f"  total {total:.1f} ms = {total / 3.1457:.1f} ms per megapixel (budget 40)")
+    print(f"  stress: ab x3 (many out-of-gamut pixels to map): upsample + gamut map + RGB {stress:.1f} ms")
+    out = Image.fromarray(compose(L, ab))
+    for fmt, kw in (("PNG", {}), ("JPEG", {"quality": 92})):
+        ms = timeit(lambda fmt=fmt, kw=kw: out.save(io.BytesIO(), fmt, **kw), repeat)
+        print(f"  encode {fmt}: {ms:.0f} ms")
+    print()
+    subprocess.run([sys.executable, __file__, "--memory-child"], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+from colorizer import Colorizer
+from colorizer.color import gamut_map, rgb_to_lab
+from colorizer.hints import apply_hints
+
+
+@pytest.fixture
+def colorizer(tiny_generator):
+    return Colorizer(tiny_generator, device="cpu")
+
+
+def two_regions(w: int = 160, h: int = 120) -> np.ndarray:
+    """Left half mid-grey, right half light grey: one strong vertical edge."""
+    a = np.full((h, w), 100, np.uint8)
+    a[:, w // 2 :] = 190
+    return a
+
+
+def expected_colour(L: float, rgb: tuple[int, int, int]) -> np.ndarray:
+    lab = rgb_to_lab(torch.tensor(rgb, dtype=torch.float64).view(1, 3, 1, 1) / 255)[0, :, 0, 0]
+    lab[0] = L
+    return gamut_map(lab.view(3, 1, 1))[:, 0, 0].numpy()
+
+
+def test_hints_are_honoured_spread_and_stop_at_edges(colorizer):
+    img = two_regions()
+    hints = [(30, 60, (200, 30, 30)), (130, 30, (30, 60, 220))]
+    out = np.asarray(colorizer.colorize(img, size=64, hints=hints))
+    lab = rgb2lab(out)
+    for x, y, rgb in hints:
+        want = expected_colour(lab[y, x, 0], rgb)
+        assert deltaE_ciede2000(lab[y, x], want) < 5, (x, y)
+    # the red spreads through the left region and the blue through the right, not across the edge
+    left, right = lab[:, 5:70].reshape(-1, 3), lab[:, 90:155].reshape(-1, 3)
+    assert np.median(left[:, 1]) > 15 and np.median(right[:, 2]) < -15
+    assert np.median(right[:, 1]) < np.median(left[:, 1]) - 15
+    # lightness is the input's own
+    assert np.percentile(np.abs(lab[..., 0] - rgb2lab(np.repeat(img[..., None], 3, -1))[..., 0]), 99) <= 1
+
+
+def test_no_hints_is_the_plain_result(colorizer, photo):
+    a = colorizer.colorize(photo[:64, :64], size=64)
+    b = colorizer.colorize(photo[:64, :64], size=64, hints=[])
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_hint_outside_the_image_is_refused(colorizer):
+    with pytest.raises(ValueError, match="outside"):
+        colorizer.colorize(two_regions(), size=64, hints=[(500, 5, (1, 2, 3))])
+
+
+def test_hint_solver_keeps_the_prior_beyond_strong_edges():
+    L = torch.full((100, 400), 30.0)
+    L[:, 200:] = 80.0  # a strong edge halfway
+    prior = torch.zeros(2, 25, 100)
+    prior[0] = 20.0
+    ab = apply_hints(L, prior, [(5, 50, (20, 200, 40))])
+    assert ab[0, :, :100].mean() < 0  # the green hint spread through its own region
+    assert ab[0, :, 140:].sub(20).abs().max() < 2.0  # the other side keeps the network's prediction
+
+
+def test_alternatives_differ_and_are_seeded(colorizer, photo):
+    alts = colorizer.colorize(photo[::4, ::4], size=64, n=3, seed=5)
+    assert len(alts) == 3 and all(a.size == (128, 128) for a in alts)
+    ab = [rgb2lab(np.asarray(a))[::8, ::8, 1:] for a in alts]
+    assert min(np.linalg.norm(ab[i] - ab[j], axis=-1).mean() for i in range(3) for j in range(i + 1, 3)) > 0.5
+    again = colorizer.colorize(photo[::4, ::4], size=64, n=3, seed=5)
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(alts, again))
+    other = colorizer.colorize(photo[::4, ::4], size=64, n=1, seed=6)[0]
+    assert not np.array_equal(np.asarray(other), np.asarray(alts[0]))
+
+
+def test_alternatives_take_hints(colorizer):
+    hint = (30, 60, (200, 30, 30))
+    for alt in colorizer.colorize(Image.fromarray(two_regions()), size=64, n=2, hints=[hint]):
+        lab = rgb2lab(np.asarray(alt))
+        assert deltaE_ciede2000(lab[60, 30], expected_colour(lab[60, 30, 0], hint[2])) < 5
