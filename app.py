@@ -23,12 +23,14 @@ import torch
 from colorizer import Colorizer
 from colorizer.images import IMAGE_SUFFIXES, ImageError, is_colour, lightness, open_image, to_standard
 from colorizer.metrics import comparison
+from colorizer.video import VideoError, colorize_video, probe
 from colorizer.weights import WeightsNotFoundError
 
 HERE = Path(__file__).resolve().parent
 MAX_PIXELS = int(float(os.environ.get("COLORIZER_MAX_MEGAPIXELS", "25")) * 1e6)
 CONCURRENCY = int(os.environ.get("COLORIZER_CONCURRENCY", "2"))
 MAX_UPLOAD = os.environ.get("COLORIZER_MAX_UPLOAD", "50mb")
+MAX_VIDEO_SECONDS = float(os.environ.get("COLORIZER_MAX_VIDEO_SECONDS", "60"))
 SIZES = [128, 192, 256, 384, 512]  # short side; the shipped model's best is in weights/generator.json
 GROUPS = {
     "historical": ("Historical photographs", ""),
@@ -178,6 +180,28 @@ def pick_alternative(image, alts: list, evt: gr.SelectData):
     return (grey_rgb(open_photo(image)), chosen), str(path)
 
 
+def colorize_clip(video: str | None, size: int, temperature: float, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    """A video file -> the colourised mp4 (with its sound) and a line about it."""
+    if MODEL is None:
+        raise gr.Error(MISSING)
+    if video is None:
+        raise gr.Error("Upload a video first.")
+    try:
+        duration = probe(video)["duration"]
+        if duration and duration > MAX_VIDEO_SECONDS:
+            raise gr.Error(
+                f"The video is {duration:.0f} s long; the app takes up to {MAX_VIDEO_SECONDS:.0f} s (the command line has no limit)."
+            )
+        out = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(video).stem}_color.mp4"
+        t = time.perf_counter()
+        info = colorize_video(MODEL, video, out, size=int(size), temperature=float(temperature))
+    except VideoError as e:
+        raise gr.Error(str(e)) from None
+    took = time.perf_counter() - t
+    sound = "with its sound" if info["audio"] else "no sound track"
+    return str(out), f"{info['frames']} frames, {info['fps']:.3g} fps, {info['width']}x{info['height']}, {sound}; {took:.1f} s"
+
+
 def device_name() -> str:
     if MODEL.device.type == "cuda":
         return f"GPU ({torch.cuda.get_device_name(MODEL.device)}, {str(MODEL.dtype).split('.')[-1]})"
@@ -194,47 +218,66 @@ def build() -> gr.Blocks:
         )
         if MISSING:
             gr.Markdown(MISSING, elem_id="missing-weights")
-        with gr.Row():
-            with gr.Column():
-                image = gr.Image(
-                    label="Black-and-white photo",
-                    elem_id="photo",
-                    type="filepath",
-                    image_mode=None,
-                    sources=["upload", "webcam", "clipboard"],
-                )
-                reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None)
+        with gr.Tabs():
+            with gr.Tab("Photo"):
                 with gr.Row():
-                    size = gr.Radio(SIZES, value=default_size, label="Working resolution (short side, px)")
-                    temperature = gr.Slider(0.2, 1.0, value=default_t, step=0.02, label="Colour intensity: T (lower = more vivid)")
-                run = gr.Button("Colourise", variant="primary")
-                with gr.Accordion("Colour hints: click the photo to say what colour something is", open=True):
-                    with gr.Row():
-                        hint_colour = gr.ColorPicker(value="#c83232", label="Hint colour")
-                        undo = gr.Button("Undo last hint")
-                        clear = gr.Button("Clear hints")
-                    hints_view = gr.Markdown(describe_hints([]), elem_id="hints")
-                with gr.Accordion("Alternatives: other plausible colourisations", open=False):
-                    with gr.Row():
-                        seed = gr.Number(value=0, precision=0, label="Seed")
-                        alt_button = gr.Button("Show 4 alternatives", elem_id="alternatives-button")
-                    alt_gallery = gr.Gallery(label="Click one to use it", columns=4, height=220, elem_id="alternatives", format="png")
-                    alt_state = gr.State([])
-            with gr.Column():
-                slider = gr.ImageSlider(
-                    label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]
+                    with gr.Column():
+                        image = gr.Image(
+                            label="Black-and-white photo",
+                            elem_id="photo",
+                            type="filepath",
+                            image_mode=None,
+                            sources=["upload", "webcam", "clipboard"],
+                        )
+                        reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None)
+                        with gr.Row():
+                            size = gr.Radio(SIZES, value=default_size, label="Working resolution (short side, px)")
+                            temperature = gr.Slider(0.2, 1.0, value=default_t, step=0.02, label="Colour intensity: T (lower = more vivid)")
+                        run = gr.Button("Colourise", variant="primary")
+                        with gr.Accordion("Colour hints: click the photo to say what colour something is", open=True):
+                            with gr.Row():
+                                hint_colour = gr.ColorPicker(value="#c83232", label="Hint colour")
+                                undo = gr.Button("Undo last hint")
+                                clear = gr.Button("Clear hints")
+                            hints_view = gr.Markdown(describe_hints([]), elem_id="hints")
+                        with gr.Accordion("Alternatives: other plausible colourisations", open=False):
+                            with gr.Row():
+                                seed = gr.Number(value=0, precision=0, label="Seed")
+                                alt_button = gr.Button("Show 4 alternatives", elem_id="alternatives-button")
+                            alt_gallery = gr.Gallery(
+                                label="Click one to use it", columns=4, height=220, elem_id="alternatives", format="png"
+                            )
+                            alt_state = gr.State([])
+                    with gr.Column():
+                        slider = gr.ImageSlider(
+                            label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]
+                        )
+                        notes = gr.Markdown(elem_id="notes")
+                        headers = ["", "PSNR (dB)", "SSIM", "CIEDE2000", "colourfulness"]
+                        table = gr.Dataframe(headers=headers, label="Metrics against the reference", interactive=False, elem_id="metrics")
+                        download = gr.File(label="Download (full-resolution PNG)")
+                footer = gr.Markdown(elem_id="footer")
+                for group, (label, warning) in GROUPS.items():
+                    paths = gallery(group)
+                    if paths:
+                        if warning:
+                            gr.Markdown(f"**{label}:** {warning}")
+                        gr.Examples([[p] for p in paths], inputs=[image], label=label, examples_per_page=12)
+            with gr.Tab("Video"):
+                gr.Markdown(
+                    f"Colourise a clip (mp4, avi, mov, gif; up to {MAX_VIDEO_SECONDS:.0f} s here, no limit on the command line). "
+                    "Each frame's colours are blended with the previous frame's where the scene is still, so walls do not "
+                    "flicker and moving things leave no ghosts. The result is an mp4 with the original sound."
                 )
-                notes = gr.Markdown(elem_id="notes")
-                headers = ["", "PSNR (dB)", "SSIM", "CIEDE2000", "colourfulness"]
-                table = gr.Dataframe(headers=headers, label="Metrics against the reference", interactive=False, elem_id="metrics")
-                download = gr.File(label="Download (full-resolution PNG)")
-        footer = gr.Markdown(elem_id="footer")
-        for group, (label, warning) in GROUPS.items():
-            paths = gallery(group)
-            if paths:
-                if warning:
-                    gr.Markdown(f"**{label}:** {warning}")
-                gr.Examples([[p] for p in paths], inputs=[image], label=label, examples_per_page=12)
+                with gr.Row():
+                    with gr.Column():
+                        clip = gr.Video(label="Black-and-white video", sources=["upload"], elem_id="clip")
+                        clip_size = gr.Radio(SIZES, value=default_size, label="Working resolution (short side, px)")
+                        clip_t = gr.Slider(0.2, 1.0, value=default_t, step=0.02, label="Colour intensity: T (lower = more vivid)")
+                        clip_run = gr.Button("Colourise video", variant="primary")
+                    with gr.Column():
+                        clip_out = gr.Video(label="Colourised video", elem_id="clip-out")
+                        clip_info = gr.Markdown()
         hints = gr.State([])
         inputs, outputs = [image, reference, size, temperature, hints], [slider, table, download, notes, footer]
         run.click(colorize, inputs, outputs, api_name="colorize")
@@ -247,6 +290,7 @@ def build() -> gr.Blocks:
         clear.click(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
         alt_button.click(alternatives, [image, size, temperature, hints, seed], [alt_gallery, alt_state], api_name="alternatives")
         alt_gallery.select(pick_alternative, [image, alt_state], [slider, download], api_name=False)
+        clip_run.click(colorize_clip, [clip, clip_size, clip_t], [clip_out, clip_info], api_name="colorize_video")
         gr.Markdown(
             "Model: the ECCV16 'Colorful Image Colorization' generator trained as a GAN by this project, on research-only image "
             "collections (see weights/README.md). Colours are plausible guesses, not historical fact."

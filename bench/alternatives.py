@@ -10,15 +10,13 @@ the main result's (the target: within +1.0).
 from __future__ import annotations
 
 import argparse
-import sys
 from itertools import combinations
-from pathlib import Path
 
+import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from colorizer import Colorizer  # noqa: E402
 from colorizer.evaluate import load_references  # noqa: E402
 from colorizer.metrics import ciede2000  # noqa: E402

@@ -6,18 +6,14 @@ beside the same colourisation called directly in Python (the baseline, measured 
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
+from common import ROOT, median_ms
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from colorizer import Colorizer  # noqa: E402
-from tests.test_app import Server  # noqa: E402
+from colorizer import Colorizer
+from tests.test_app import Server
 
 
 def main(repeat: int = 5) -> None:
@@ -27,27 +23,16 @@ def main(repeat: int = 5) -> None:
     path = Path(tempfile.mkdtemp()) / "photo.png"
     Image.fromarray(data.astronaut()).convert("L").resize((1024, 768)).save(path)
     col = Colorizer.from_pretrained(device="cpu")
-    col.colorize(path)
-    direct = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        col.colorize(path)
-        direct.append(time.perf_counter() - t)
+    d = median_ms(lambda: col.colorize(path), repeat)
     server = Server(ROOT)
     try:
         client = server.client()
-        call = lambda: client.predict(handle_file(str(path)), None, col.config.size, col.config.temperature, api_name="/colorize")  # noqa: E731
-        call()
-        app = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            call()
-            app.append(time.perf_counter() - t)
+        a = median_ms(
+            lambda: client.predict(handle_file(str(path)), None, col.config.size, col.config.temperature, api_name="/colorize"), repeat
+        )
     finally:
         server.stop()
-    d, a = float(np.median(direct)), float(np.median(app))
-    print(f"1024x768, working size {col.config.size}, CPU: direct colorize {d * 1000:.0f} ms;", end=" ")
-    print(f"app request->response {a * 1000:.0f} ms ({a / d:.2f}x the direct call)")
+    print(f"1024x768, working size {col.config.size}, CPU: direct colorize {d:.0f} ms; app request->response {a:.0f} ms ({a / d:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -1,29 +1,15 @@
 """Colour hints stay interactive: a 1024x768 photo with 10 hints, beside the same photo without.
 
-    python bench/hints_speed.py
+python bench/hints_speed.py
 """
 
 from __future__ import annotations
 
-import sys
-import time
-from pathlib import Path
-
 import numpy as np
+from common import median_ms
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from colorizer import Colorizer  # noqa: E402
-
-
-def median_ms(fn, repeat: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1000
+from colorizer import Colorizer
 
 
 def main() -> None:

@@ -18,27 +18,16 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from common import median_ms
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from colorizer import Colorizer  # noqa: E402
-from colorizer.color import ab_gamut  # noqa: E402
-from colorizer.inference import compose  # noqa: E402
-from colorizer.models import Generator, GeneratorConfig  # noqa: E402
-
-
-def timeit(fn, repeat: int) -> float:
-    fn()  # warm-up (and numba compilation)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1000
+from colorizer import Colorizer
+from colorizer.color import ab_gamut
+from colorizer.inference import compose
+from colorizer.models import Generator, GeneratorConfig
 
 
 def model(width: float) -> Generator:
@@ -55,13 +44,12 @@ def photo(w: int, h: int) -> np.ndarray:
 def peak_memory_25mp() -> None:
     img = photo(5800, 4350)  # 25.2 megapixels
     col = Colorizer(model(0.5), device="cpu")
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     out = col.colorize(img, size=256)
     dt = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    extra = (peak - base) / 1024
-    print(f"25.2 MP ({out.size[0]}x{out.size[1]}): {dt:.2f} s, peak RSS {peak / 1024:.0f} MiB ({extra:.0f} MiB above the input and model)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    w, h = out.size
+    print(f"25.2 MP ({w}x{h}): {dt:.2f} s; peak RSS of the whole process {peak:.0f} MiB (Python, torch, model, input, output)")
 
 
 def main() -> None:
@@ -95,8 +83,8 @@ def main() -> None:
                     col.predict_logits(L)
                     print(f"| {width} | {size} | bfloat16 | {(time.perf_counter() - t) * 1000:.0f} (1 call, emulated) | |", flush=True)
                     continue
-                fwd = timeit(lambda col=col, L=L: col.predict_logits(L), repeat)
-                full = timeit(lambda col=col, size=size: col.colorize(img, size=size), repeat)
+                fwd = median_ms(lambda col=col, L=L: col.predict_logits(L), repeat)
+                full = median_ms(lambda col=col, size=size: col.colorize(img, size=size), repeat)
                 print(f"| {width} | {size} | {str(dtype).split('.')[-1]} | {fwd:.0f} | {full:.0f} |", flush=True)
 
     print("\nAround the model, 2048x1536 (3.15 MP), the shipped weights' prediction, fp32:")
@@ -106,11 +94,11 @@ def main() -> None:
     small = col.working_l(L, col.config.size)
     ab = col.predict_ab(small)[0]
     steps = {
-        "read + lightness": timeit(lambda: col.lightness_of(big), repeat),
-        "resize to working size": timeit(lambda: col.working_l(L, col.config.size), repeat),
-        "upsample ab + gamut map + RGB": timeit(lambda: compose(L, ab), repeat),
+        "read + lightness": median_ms(lambda: col.lightness_of(big), repeat),
+        "resize to working size": median_ms(lambda: col.working_l(L, col.config.size), repeat),
+        "upsample ab + gamut map + RGB": median_ms(lambda: compose(L, ab), repeat),
     }
-    stress = timeit(lambda: compose(L, ab * 3), repeat)
+    stress = median_ms(lambda: compose(L, ab * 3), repeat)
     total = sum(steps.values())
     for k, v in steps.items():
         print(f"  {k}: {v:.1f} ms")
@@ -118,7 +106,7 @@ def main() -> None:
     print(f"  stress: ab x3 (many out-of-gamut pixels to map): upsample + gamut map + RGB {stress:.1f} ms")
     out = Image.fromarray(compose(L, ab))
     for fmt, kw in (("PNG", {}), ("JPEG", {"quality": 92})):
-        ms = timeit(lambda fmt=fmt, kw=kw: out.save(io.BytesIO(), fmt, **kw), repeat)
+        ms = median_ms(lambda fmt=fmt, kw=kw: out.save(io.BytesIO(), fmt, **kw), repeat)
         print(f"  encode {fmt}: {ms:.0f} ms")
     print()
     subprocess.run([sys.executable, __file__, "--memory-child"], check=True)

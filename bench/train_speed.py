@@ -11,15 +11,13 @@ convolution. The GPU peak defaults to 790 TFLOP/s (dense bf16 measured on this w
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
-from pathlib import Path
 
+import common  # noqa: F401  (puts the repository on sys.path)
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from colorizer.data import ImageBank  # noqa: E402
 from colorizer.trainer import TrainConfig, Trainer  # noqa: E402
 

@@ -2,6 +2,7 @@
 
     python -m colorizer old_photo.jpg old_photo_color.png
     python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs
+    python -m colorizer clip.mp4 clip_color.mp4    # a video (mp4, avi, mov, gif, mkv, webm): mp4 with its sound
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
 place), unreadable files are skipped with a message, and the exit code is 1 if any failed.
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from .images import ImageError, list_images
 from .inference import Colorizer
+from .video import VIDEO_SUFFIXES, VideoError, colorize_video
 from .weights import WeightsNotFoundError
 
 
@@ -65,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
+    if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
+        return video(colorizer, args)
     failed = 0
     for src, dst in tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2):
         try:
@@ -75,6 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     done = len(jobs) - failed
     print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
+
+
+def video(colorizer: Colorizer, args: argparse.Namespace) -> int:
+    out = args.output / (args.input.stem + "_color.mp4") if args.output.is_dir() else args.output
+    if out.suffix.lower() != ".mp4":
+        print(f"error: video output must be an .mp4 file, not {out}", file=sys.stderr)
+        return 2
+    try:
+        info = colorize_video(colorizer, args.input, out, size=args.size, temperature=args.temperature)
+    except VideoError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    sound = "with its sound" if info["audio"] else "no sound track"
+    print(f"{info['frames']} frames at {info['fps']:.3g} fps, {info['width']}x{info['height']}, {sound}: {out}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

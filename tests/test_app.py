@@ -62,7 +62,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server():
     examples = {"COLORIZER_EXAMPLES_DIR": str(SHARED / "gallery")} if (SHARED / "gallery").is_dir() else {}
-    s = Server(REPO, **examples)
+    s = Server(REPO, COLORIZER_MAX_VIDEO_SECONDS="1.0", **examples)
     yield s
     s.stop()
 
@@ -181,7 +181,8 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1300})
-            page.goto(server.url, wait_until="networkidle")
+            page.goto(server.url, wait_until="load", timeout=120_000)
+            page.wait_for_selector("#photo input[type=file]", state="attached", timeout=120_000)
             page.locator("#photo input[type=file]").set_input_files(colour)
             page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
             page.wait_for_function("document.querySelector('#metrics').innerText.includes('gray baseline')", timeout=60_000)
@@ -211,3 +212,18 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
             assert (shot / "app_after_example.png").stat().st_size > 10_000
         finally:
             browser.close()
+
+
+def test_video_endpoint_and_length_limit(server, tmp_path):
+    from gradio_client import handle_file
+
+    from .test_video import count_frames, write_clip
+
+    client = server.client()
+    write_clip(tmp_path / "short.mp4", n=5)
+    out, info = client.predict(handle_file(str(tmp_path / "short.mp4")), 128, 1.0, api_name="/colorize_video")
+    path = out["video"] if isinstance(out, dict) else out
+    assert count_frames(path) == 5 and "5 frames" in info and "with its sound" in info
+    write_clip(tmp_path / "long.mp4", n=15)  # 1.5 s, over this server's 1 s limit
+    with pytest.raises(Exception, match="up to 1 s"):
+        client.predict(handle_file(str(tmp_path / "long.mp4")), 128, 1.0, api_name="/colorize_video")

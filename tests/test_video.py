@@ -1,0 +1,121 @@
+"""Video: round trips with the right frames, rate, size and sound; flicker measured and reduced."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2lab
+
+from colorizer import Colorizer
+from colorizer.video import VideoError, colorize_frames, colorize_video, probe
+
+av = pytest.importorskip("av")
+
+
+def write_clip(path, n=12, w=64, h=48, fps=10, audio=True):
+    c = av.open(str(path), "w")
+    v = c.add_stream("libx264", rate=fps)
+    v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+    a = c.add_stream("aac", rate=16000) if audio else None
+    for i in range(n):
+        img = np.full((h, w, 3), 90, np.uint8)
+        img[:, (4 * i) % w : (4 * i) % w + 8] = (200, 120, 60)
+        f = av.VideoFrame.from_ndarray(img, format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, fps)
+        for p in v.encode(f):
+            c.mux(p)
+    if a is not None:
+        t = np.arange(int(16000 * n / fps)) / 16000
+        samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
+        for k in range(0, samples.shape[1], 1024):
+            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, k : k + 1024]), format="fltp", layout="mono")
+            af.sample_rate, af.pts = 16000, k
+            for p in a.encode(af):
+                c.mux(p)
+        for p in a.encode(None):
+            c.mux(p)
+    for p in v.encode(None):
+        c.mux(p)
+    c.close()
+
+
+def count_frames(path) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(video=0))
+
+
+@pytest.fixture
+def colorizer(tiny_generator):
+    return Colorizer(tiny_generator, device="cpu")
+
+
+def test_round_trip_keeps_frames_rate_size_and_sound(colorizer, tmp_path):
+    src = tmp_path / "clip.mp4"
+    write_clip(src)
+    info = colorize_video(colorizer, src, tmp_path / "out.mp4", size=32, progress=False)
+    assert info["frames"] == 12
+    out = probe(tmp_path / "out.mp4")
+    assert (out["width"], out["height"], out["fps"], out["audio"]) == (64, 48, 10, True)
+    assert count_frames(tmp_path / "out.mp4") == 12
+
+
+def test_gif_and_odd_sizes(colorizer, tmp_path, photo):
+    frames = [Image.fromarray(np.roll(photo[::8, ::8], 3 * i, axis=1)[:63, :61]).convert("P") for i in range(5)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    info = colorize_video(colorizer, tmp_path / "a.gif", tmp_path / "a.mp4", size=32, progress=False)
+    assert info["frames"] == 5 and (info["width"], info["height"]) == (61, 63)
+    assert count_frames(tmp_path / "a.mp4") == 5
+
+
+def test_bad_videos_give_clear_errors(colorizer, tmp_path):
+    (tmp_path / "junk.mp4").write_bytes(b"not a video at all")
+    with pytest.raises(VideoError, match="not a readable video"):
+        colorize_video(colorizer, tmp_path / "junk.mp4", tmp_path / "o.mp4", progress=False)
+    src = tmp_path / "clip.mp4"
+    write_clip(src, audio=False)
+    (tmp_path / "cut.mp4").write_bytes(src.read_bytes()[:300])
+    with pytest.raises(VideoError):
+        colorize_video(colorizer, tmp_path / "cut.mp4", tmp_path / "o.mp4", progress=False)
+    assert not (tmp_path / "o.mp4").exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def synthetic_clip(n: int = 16, side: int = 128, seed: int = 0) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
+    """A still colour photo with camera noise and a cut-out object moving across it.
+
+    Returns the colour frames (ground truth) and the object's top-left corner in each frame."""
+    from skimage import data
+
+    rng = np.random.default_rng(seed)
+    still = np.asarray(Image.fromarray(data.astronaut()).resize((side, side)), dtype=np.float64)
+    patch = np.asarray(Image.fromarray(data.chelsea()).resize((32, 32)), dtype=np.float64)
+    frames, boxes = [], []
+    for i in range(n):
+        f = still.copy()
+        x, y = 4 + 6 * i, side // 2 - 16
+        f[y : y + 32, x : x + 32] = patch
+        f += rng.normal(0, 2.0, f.shape)
+        frames.append(np.clip(f, 0, 255).astype(np.uint8))
+        boxes.append((x, y))
+    return frames, boxes
+
+
+def flicker_and_object_error(colorizer: Colorizer, smoothing: float) -> tuple[float, float]:
+    frames, boxes = synthetic_clip()
+    grey = [np.asarray(Image.fromarray(f).convert("L")) for f in frames]
+    outs = [rgb2lab(o)[..., 1:] for o in colorize_frames(colorizer, grey, smoothing=smoothing)]
+    static = np.ones(frames[0].shape[:2], bool)
+    static[boxes[0][1] - 8 : boxes[0][1] + 40, :] = False  # the object's whole path, with a margin
+    flicker = np.mean([np.abs(b - a)[static].mean() for a, b in zip(outs, outs[1:])])
+    truth = [rgb2lab(f)[..., 1:] for f in frames]
+    err = np.mean([np.linalg.norm((o - t)[y : y + 32, x : x + 32], axis=-1).mean() for o, t, (x, y) in zip(outs, truth, boxes)])
+    return float(flicker), float(err)
+
+
+def test_temporal_smoothing_halves_flicker_without_ghosts():
+    col = Colorizer.from_pretrained(device="cpu")  # the shipped weights: real predictions flicker
+    plain_flicker, plain_err = flicker_and_object_error(col, 0.0)
+    smooth_flicker, smooth_err = flicker_and_object_error(col, 0.8)
+    print(f"flicker {plain_flicker:.3f} -> {smooth_flicker:.3f}; object ab error {plain_err:.2f} -> {smooth_err:.2f}")
+    assert smooth_flicker <= 0.5 * plain_flicker
+    assert smooth_err <= 1.1 * plain_err
