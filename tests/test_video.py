@@ -13,11 +13,11 @@ from colorizer.video import VideoError, colorize_frames, colorize_video, probe
 av = pytest.importorskip("av")
 
 
-def write_clip(path, n=12, w=64, h=48, fps=10, audio=True):
+def write_clip(path, n=12, w=64, h=48, fps=10, audio=True, vcodec="libx264", acodec="aac"):
     c = av.open(str(path), "w")
-    v = c.add_stream("libx264", rate=fps)
+    v = c.add_stream(vcodec, rate=fps)
     v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-    a = c.add_stream("aac", rate=16000) if audio else None
+    a = c.add_stream(acodec, rate=16000) if audio else None
     for i in range(n):
         img = np.full((h, w, 3), 90, np.uint8)
         img[:, (4 * i) % w : (4 * i) % w + 8] = (200, 120, 60)
@@ -29,7 +29,11 @@ def write_clip(path, n=12, w=64, h=48, fps=10, audio=True):
         t = np.arange(int(16000 * n / fps)) / 16000
         samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
         for k in range(0, samples.shape[1], 1024):
-            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, k : k + 1024]), format="fltp", layout="mono")
+            chunk = np.ascontiguousarray(samples[:, k : k + 1024])
+            if acodec.startswith("pcm_s16"):
+                af = av.AudioFrame.from_ndarray((chunk * 32767).astype(np.int16), format="s16", layout="mono")
+            else:
+                af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
             af.sample_rate, af.pts = 16000, k
             for p in a.encode(af):
                 c.mux(p)
@@ -58,6 +62,16 @@ def test_round_trip_keeps_frames_rate_size_and_sound(colorizer, tmp_path):
     out = probe(tmp_path / "out.mp4")
     assert (out["width"], out["height"], out["fps"], out["audio"]) == (64, 48, 10, True)
     assert count_frames(tmp_path / "out.mp4") == 12
+
+
+@pytest.mark.parametrize("name, vcodec, acodec", [("clip.avi", "mpeg4", "pcm_s16le"), ("clip.mov", "libx264", "aac")])
+def test_avi_and_mov(colorizer, tmp_path, name, vcodec, acodec):
+    write_clip(tmp_path / name, n=6, vcodec=vcodec, acodec=acodec)
+    info = colorize_video(colorizer, tmp_path / name, tmp_path / "out.mp4", size=32, progress=False)
+    assert info["frames"] == 6 and info["audio"]
+    out = probe(tmp_path / "out.mp4")
+    assert (out["width"], out["height"], out["fps"], out["audio"]) == (64, 48, 10, True)
+    assert count_frames(tmp_path / "out.mp4") == 6
 
 
 def test_gif_and_odd_sizes(colorizer, tmp_path, photo):
