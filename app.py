@@ -22,6 +22,7 @@ import torch
 
 from colorizer import Colorizer
 from colorizer.images import IMAGE_SUFFIXES, ImageError, is_colour, lightness, open_image, to_standard
+from colorizer.inference import compose
 from colorizer.metrics import comparison
 from colorizer.video import VideoError, colorize_video, probe
 from colorizer.weights import WeightsNotFoundError
@@ -67,10 +68,7 @@ def gallery(group: str) -> list[str]:
 
 def grey_rgb(std: PIL.Image.Image) -> PIL.Image.Image:
     """What the model sees: the picture's own lightness, shown as a grey RGB image."""
-    L = lightness(std).numpy()
-    from colorizer.kernels import compose
-
-    return PIL.Image.fromarray(compose(L, np.zeros((2, 1, L.shape[1]), np.float32)))
+    return PIL.Image.fromarray(compose(lightness(std), torch.zeros(2, 1, 1)))
 
 
 def parse_colour(value: str) -> tuple[int, int, int]:
