@@ -1,8 +1,8 @@
 """Colorizer: any image in, an RGB image of the same size out, with the input's own lightness.
 
 The generator sees the lightness at a small working size; its ab prediction is upsampled onto the
-full-resolution L, gamut-mapped and converted to RGB in row strips, so memory stays bounded and
-every detail of the photo comes from the photo itself.
+full-resolution L, gamut-mapped and converted to RGB in one fused pass (kernels.py), so memory
+stays bounded and every detail of the photo comes from the photo itself.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def compose(L: torch.Tensor, ab_small: torch.Tensor) -> np.ndarray:
     Bilinear upsampling is separable: the columns are interpolated here (small), the rows inside
     the fused kernel, together with gamut mapping and sRGB encoding; full-size ab never exists.
     """
-    H, W = L.shape
+    W = L.shape[1]
     ab_cols = F.interpolate(ab_small[None].float(), size=(ab_small.shape[1], W), mode="bilinear", align_corners=False)[0]
     return kernels.compose(L.numpy(), ab_cols.numpy())
 
