@@ -2,6 +2,7 @@
 # One GPU training round: two recipes side by side on one GPU for the same wall-clock budget,
 # then the exported EMA generators (bf16) and logs into $OUT. Used with the workplace's lent GPU:
 #   MIN=6 bash train/gpu_round.sh            (SMOKE=1 for a 15-second check of the whole path)
+#   INIT=weights MIN=6 bash train/gpu_round.sh   (next round: warm start from the shipped weights)
 # Data: .carry/packs from `python -m train.pack` (see weights/README.md for the exact command).
 set -u
 OUT=${OUT:-runs/out}; mkdir -p "$OUT"
@@ -20,6 +21,7 @@ BENCH_STEPS=20; [ "$SMOKE" = 1 ] && BENCH_STEPS=2
 [ "${BENCH:-1}" = 1 ] && timeout 120 $PY bench/train_speed.py --steps $BENCH_STEPS 2>&1 | grep -v -i warn | tee "$OUT/bench_train.txt"
 
 COMMON="--data .carry/packs --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
+[ -n "${INIT:-}" ] && COMMON="$COMMON --init $INIT"
 LIMIT=$(python3 -c "print(int($MIN*60+150))")
 rm -rf runs/A runs/B
 timeout $LIMIT $PY -m train.fit $COMMON --out runs/A > "$OUT/A.log" 2>&1 &
