@@ -11,12 +11,12 @@ place), unreadable files are skipped with a message, and the exit code is 1 if a
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
+from .files import atomic_write
 from .images import ImageError, list_images
 from .inference import Colorizer
 from .video import VIDEO_SUFFIXES, VideoError, colorize_video
@@ -30,16 +30,6 @@ def plan(src: Path, dst: Path) -> list[tuple[Path, Path]]:
     if dst.is_dir():
         return [(src, dst / (src.stem + "_color.png"))]
     return [(src, dst)]
-
-
-def save_atomic(image, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
-    try:
-        image.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for src, dst in tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2):
         try:
-            save_atomic(colorizer.colorize(src, size=args.size, temperature=args.temperature), dst)
+            image = colorizer.colorize(src, size=args.size, temperature=args.temperature)
+            atomic_write(dst, image.save)
         except (ImageError, OSError, ValueError) as e:
             failed += 1
             tqdm.write(f"skipped {src}: {e}", file=sys.stderr)

@@ -23,6 +23,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from .files import atomic_write
 from .images import IMAGE_SUFFIXES
 
 PAIRED_COLOR = ("color", "colour", "colorized", "rgb")
@@ -108,9 +109,7 @@ def write_pack(records: list[ImageRecord], path: str | Path, group_weights: dict
         "offsets": torch.from_numpy(offsets.astype(np.int64)),
         "weights": torch.tensor(weights, dtype=torch.float32),
     }
-    tmp = Path(path).with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={"manifest": json.dumps(manifest)})
-    tmp.replace(path)
+    atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"manifest": json.dumps(manifest)}))
     return len(kept)
 
 

@@ -38,6 +38,11 @@ def fast_dtype(device: torch.device) -> torch.dtype:
     return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
 
 
+def autocast(device: torch.device, dtype: torch.dtype):
+    """Mixed precision in ``dtype`` on ``device``, or nothing for fp32."""
+    return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(device.type, dtype=dtype)
+
+
 def working_shape(h: int, w: int, size: int) -> tuple[int, int]:
     """Short side -> ``size``, long side at most 2x that, both multiples of 8 (the net's stride)."""
     scale = size / min(h, w)
@@ -77,16 +82,11 @@ class Colorizer:
         """Our weights folder (default: the shipped ``weights/``) or an official ECCV16 .pth."""
         return cls(load_any_generator(resolve_weights(path)), device=device, dtype=dtype)
 
-    def _autocast(self):
-        if self.dtype == torch.float32:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.dtype)
-
     @torch.inference_mode()
     def predict_logits(self, L: torch.Tensor) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> bin logits (B, Q, h/4, w/4) on the model's device."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
-        with self._autocast():
+        with autocast(self.device, self.dtype):
             return self.generator(x)
 
     @torch.inference_mode()

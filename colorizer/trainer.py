@@ -11,7 +11,6 @@ One step, top to bottom:
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
@@ -28,6 +27,8 @@ from tqdm import tqdm
 
 from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rebalance_weights, rgb_to_lab, smooth_prior, soft_encode
 from .data import ImageBank, center_crops, random_crops
+from .files import atomic_write
+from .inference import autocast, fast_dtype
 from .losses import ContentLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
 from .metrics import all_metrics, mean_metrics
 from .models import Discriminator, Generator, GeneratorConfig
@@ -71,16 +72,6 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-def _autocast(device: torch.device, dtype: torch.dtype):
-    return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(device.type, dtype=dtype)
-
-
-def atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
 def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, n: int = 1000) -> torch.Tensor:
     """Rebalancing weights from the bin frequencies of (up to n) training images' ab."""
     counts = torch.zeros(centres.shape[0])
@@ -101,12 +92,7 @@ class Trainer:
         if device is None:
             device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
-        if cfg.amp == "fp32":
-            self.dtype = torch.float32
-        elif cfg.amp == "bf16" or self.device.type == "cuda":
-            self.dtype = torch.bfloat16
-        else:
-            self.dtype = torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
+        self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(cfg.amp) or fast_dtype(self.device)
         self.out = Path(cfg.out)
         if self.rank == 0:
             (self.out / "samples").mkdir(parents=True, exist_ok=True)
@@ -180,7 +166,7 @@ class Trainer:
         if self.rank != 0:
             return None
         path = self.out / "checkpoint.pt"
-        atomic_save(self.state(), path)
+        atomic_write(path, lambda p: torch.save(self.state(), p))
         return path
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -250,14 +236,14 @@ class Trainer:
         L, ab = lab[:, :1], lab[:, 1:]
         if cfg.channels_last:
             L = L.contiguous(memory_format=torch.channels_last)
-        with _autocast(dev, self.dtype):
+        with autocast(dev, self.dtype):
             logits = self.G_train(L)
         ab_fake = self.G.decode(logits, 1.0)
         logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
 
         if adv_on:
-            with _autocast(dev, self.dtype):
+            with autocast(dev, self.dtype):
                 loss_d = discriminator_loss(self.D_train(L, ab), self.D_train(L, ab_fake.detach()), cfg.adv_loss)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
@@ -276,13 +262,13 @@ class Trainer:
             logs["l1"] = l1.detach()
         if self.content is not None:
             fake_rgb = lab_to_rgb(torch.cat([L.float(), ab_fake], dim=1))
-            with _autocast(dev, self.dtype):
+            with autocast(dev, self.dtype):
                 content = self.content(fake_rgb, rgb)
             loss = loss + cfg.content_weight * content
             logs["content"] = content.detach()
         if adv_on:
             self.D.requires_grad_(False)
-            with _autocast(dev, self.dtype):
+            with autocast(dev, self.dtype):
                 adv = adversarial_loss(self.D(L, ab_fake), True, cfg.adv_loss)
             self.D.requires_grad_(True)
             loss = loss + cfg.adv_weight * adv
@@ -311,7 +297,7 @@ class Trainer:
         for i in range(0, len(refs), 64):
             x = refs[i : i + 64].to(self.device)
             L = rgb_to_lab(x)[:, :1]
-            with _autocast(self.device, self.dtype):
+            with autocast(self.device, self.dtype):
                 logits = self.ema(L.contiguous(memory_format=torch.channels_last))
             ab = self.ema.decode(logits, self.cfg.temperature)
             preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())

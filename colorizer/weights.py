@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from .files import atomic_write
 from .models import Discriminator, Generator, GeneratorConfig
 
 REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
@@ -21,12 +22,6 @@ MAX_SHARD_BYTES = 16 * 1024 * 1024
 
 class WeightsNotFoundError(FileNotFoundError):
     """No generator weights could be found; the message says every place that was tried."""
-
-
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def save_state(
@@ -58,10 +53,10 @@ def save_state(
     paths = []
     for i, shard in enumerate(shards, 1):
         path = folder / f"{name}-{i:05d}-of-{len(shards):05d}.safetensors"
-        _atomic_write(path, lambda p, s=shard: save_file(s, str(p), metadata={"format": "pt"}))
+        atomic_write(path, lambda p, s=shard: save_file(s, str(p), metadata={"format": "pt"}))
         paths.append(path)
     cfg = folder / f"{name}.json"
-    _atomic_write(cfg, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
+    atomic_write(cfg, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
     return [cfg, *paths]
 
 
