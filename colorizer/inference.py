@@ -21,7 +21,7 @@ from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator
 from .weights import load_any_generator, resolve_weights
 
-ALTERNATIVE_SIGMA = 2.0  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
+ALTERNATIVE_SIGMA = 1.8  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
 
 
 def default_device() -> torch.device:
