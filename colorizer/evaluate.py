@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +27,34 @@ def load_references(source: str | Path, limit: int | None = None) -> list[np.nda
     return [np.asarray(to_standard(open_image(x)).convert("RGB")) for x in items[:limit]]
 
 
+def score_decodings(
+    colorizer: Colorizer, refs: list[np.ndarray], size: int, decoders: dict, bar: tqdm | None = None
+) -> dict[object, list[dict[str, float]]]:
+    """Per-image metrics for several ways of decoding one prediction (key -> logits -> ab).
+
+    The generator runs once per image; each decoder only re-decodes its logits.
+    """
+    scores: dict[object, list] = {k: [] for k in decoders}
+    for ref in refs:
+        L = lightness(Image.fromarray(ref))
+        logits = colorizer.predict_logits(colorizer.working_l(L, size))
+        for k, decode in decoders.items():
+            scores[k].append(all_metrics(compose(L, decode(logits)[0].cpu()), ref))
+        if bar is not None:
+            bar.update()
+    return scores
+
+
 def evaluate(
     colorizer: Colorizer, refs: list[np.ndarray], sizes: list[int], temperatures: list[float], progress: bool = True
 ) -> list[dict]:
-    """Rows of mean metrics: the gray baseline, then one per (size, temperature).
-
-    The generator runs once per image and size; each temperature only re-decodes its logits.
-    """
+    """Rows of mean metrics: the gray baseline, then one per (size, temperature)."""
     rows = [{"setting": "gray baseline (ab = 0)", **mean_metrics([all_metrics(gray_baseline(r), r) for r in refs])}]
     gt_colorfulness = float(np.mean([colorfulness(r) for r in refs]))
     bar = tqdm(total=len(sizes) * len(refs), desc="evaluate", disable=not progress)
     for size in sizes:
-        scores: dict[float, list] = {T: [] for T in temperatures}
-        for ref in refs:
-            L = lightness(Image.fromarray(ref))
-            logits = colorizer.predict_logits(colorizer.working_l(L, size))
-            for T in temperatures:
-                ab = colorizer.generator.decode(logits, T, upsample=False)[0].cpu()
-                scores[T].append(all_metrics(compose(L, ab), ref))
-            bar.update()
+        decoders = {T: partial(colorizer.generator.decode, temperature=T, upsample=False) for T in temperatures}
+        scores = score_decodings(colorizer, refs, size, decoders, bar)
         for T in temperatures:
             rows.append({"setting": f"size {size}, T {T}", "size": size, "temperature": T, **mean_metrics(scores[T])})
     bar.close()

@@ -12,17 +12,18 @@ import numba
 import numpy as np
 import torch
 
-from .color import GAMUT_STEPS, RGB_FROM_XYZ, WHITE_D65, linear_to_srgb, srgb_to_linear
+from .color import GAMUT_STEPS, RGB_FROM_XYZ, WHITE_D65, XYZ_FROM_RGB, linear_to_srgb, luminance_to_l, srgb_to_linear
 
 _M = RGB_FROM_XYZ.numpy().astype(np.float64)
 _W = WHITE_D65.numpy().astype(np.float64)
 _LUT_SIZE = 65536
 # linear light (quantised to 1/65535) -> sRGB uint8; fine enough near black (0.05 levels a step)
 SRGB8 = (linear_to_srgb(torch.linspace(0, 1, _LUT_SIZE, dtype=torch.float64)) * 255 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
-LIN8 = srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255).numpy()
-_Y = (0.212671, 0.715160, 0.072169)
-_Ys = np.linspace(0, 1, _LUT_SIZE)
-L_OF_Y = np.where(_Ys > 0.008856, 116 * np.cbrt(_Ys) - 16, 903.292 * _Ys).astype(np.float32)
+_LIN8 = srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255)
+LIN8 = _LIN8.numpy()
+L_OF_GRAY8 = luminance_to_l(_LIN8).float().numpy()  # grey uint8 -> L*
+L_OF_Y = luminance_to_l(torch.linspace(0, 1, _LUT_SIZE, dtype=torch.float64)).float().numpy()  # Y -> L*
+_Y = tuple(XYZ_FROM_RGB[1].tolist())  # luminance weights of linear R, G, B
 
 
 @numba.njit(cache=True, inline="always")
@@ -117,9 +118,7 @@ def lightness8(a: np.ndarray) -> np.ndarray:
     """L* (H, W) float32 of an 8-bit grey (H, W) or RGB (H, W, 3) array."""
     out = np.empty(a.shape[:2], dtype=np.float32)
     if a.ndim == 2:
-        y = LIN8
-        table = np.where(y > 0.008856, 116 * np.cbrt(y) - 16, 903.292 * y).astype(np.float32)
-        lightness_gray8(np.ascontiguousarray(a), table, out)
+        lightness_gray8(np.ascontiguousarray(a), L_OF_GRAY8, out)
     else:
         lightness_rgb8(np.ascontiguousarray(a), LIN8, *_Y, L_OF_Y, out)
     return out

@@ -16,14 +16,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 from colorizer import Colorizer
 from colorizer.data import ImageBank
-from colorizer.evaluate import load_references
-from colorizer.images import lightness
-from colorizer.inference import compose
+from colorizer.evaluate import load_references, score_decodings
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
 from colorizer.trainer import class_weights_for
 
@@ -48,15 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     refs = load_references(args.packs / "val.pack", args.limit)
     gt = float(np.mean([colorfulness(r) for r in refs]))
     gray = mean_metrics([all_metrics(gray_baseline(r), r) for r in refs])
-    scores: dict[tuple[float, float], list] = {}
-    for ref in tqdm(refs, desc="calibrate"):
-        L = lightness(Image.fromarray(ref))
-        logits = col.predict_logits(col.working_l(L, args.size))
-        for g in args.gamma:
-            biased = logits - g * log_w.view(1, -1, 1, 1).to(logits.device)
-            for T in args.temperature:
-                ab = col.generator.decode(biased, T, upsample=False)[0].cpu()
-                scores.setdefault((g, T), []).append(all_metrics(compose(L, ab), ref))
+    bias = log_w.view(1, -1, 1, 1)
+
+    def biased(g: float, T: float):
+        return lambda logits: col.generator.decode(logits - g * bias.to(logits.device), T, upsample=False)
+
+    decoders = {(g, T): biased(g, T) for g in args.gamma for T in args.temperature}
+    with tqdm(total=len(refs), desc="calibrate") as bar:
+        scores = score_decodings(col, refs, args.size, decoders, bar)
     print(f"validation: {len(refs)} images, size {args.size}; ground-truth colourfulness {gt:.1f}")
     print("| gamma | T | PSNR | SSIM | CIEDE2000 | AuC | colourfulness (x GT) |\n|---|---|---|---|---|---|---|")
     print(f"| gray | - | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['auc']:.4f} | 0.0 |")
