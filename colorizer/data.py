@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,37 @@ def write_pack(records: list[ImageRecord], path: str | Path, group_weights: dict
     return len(kept)
 
 
+def shard_records(records: list[ImageRecord], max_mib: float) -> list[list[ImageRecord]]:
+    """Split records into interleaved shards of at most ~``max_mib`` of encoded bytes each.
+
+    Interleaving keeps every group's share in every shard, so any one shard is a fair sample.
+    Used to ship a pack to a machine that only receives so many MiB per transfer.
+    """
+    total = sum(r.path.stat().st_size for r in records)
+    n = max(1, math.ceil(total / (max_mib * 2**20)))
+    return [records[i::n] for i in range(n)]
+
+
+def shard_name(i: int, n: int) -> str:
+    return "train.pack" if n == 1 else f"train-{i + 1:05d}-of-{n:05d}.pack"
+
+
+def train_packs(folder: str | Path) -> list[Path]:
+    """The training pack(s) in a folder made by ``train.pack``: train.pack, or its shards.
+
+    Missing shards are reported, not fatal: a run trains on the shards that arrived.
+    """
+    folder = Path(folder)
+    if (folder / "train.pack").is_file():
+        return [folder / "train.pack"]
+    shards = sorted(folder.glob("train-*-of-*.pack"))
+    if shards:
+        n = int(shards[0].stem.rsplit("-", 1)[1])
+        if len(shards) < n:
+            warnings.warn(f"{folder}: only {len(shards)} of {n} training shards present; training on those", stacklevel=2)
+    return shards
+
+
 def decode_square(data: bytes, side: int) -> np.ndarray | None:
     """Encoded image -> RGB uint8 (side, side, 3): short side resized to ``side``, centre crop."""
     try:
@@ -143,6 +175,12 @@ class ImageBank:
         blobs = pack_blobs(path)[:limit]
         weights = load_file(str(path))["weights"][: len(blobs)]
         return cls._decode(blobs, weights, pack_manifest(path)["files"][: len(blobs)], side)
+
+    @classmethod
+    def from_packs(cls, paths: list[str | Path], side: int = 128) -> ImageBank:
+        """Several packs (the shards of one) as one bank."""
+        banks = [cls.from_pack(p, side) for p in paths]
+        return cls(torch.cat([b.images for b in banks]), torch.cat([b.weights for b in banks]), sum((b.names for b in banks), []))
 
     @classmethod
     def from_records(cls, records: list[ImageRecord], side: int = 128) -> ImageBank:

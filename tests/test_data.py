@@ -3,7 +3,19 @@ import pytest
 import torch
 from PIL import Image
 
-from colorizer.data import ImageBank, center_crops, choose_subset, is_validation, pack_manifest, random_crops, scan_folder, write_pack
+from colorizer.data import (
+    ImageBank,
+    center_crops,
+    choose_subset,
+    is_validation,
+    pack_manifest,
+    random_crops,
+    scan_folder,
+    shard_name,
+    shard_records,
+    train_packs,
+    write_pack,
+)
 
 
 @pytest.fixture
@@ -53,6 +65,24 @@ def test_pack_round_trip_skips_bad_files(folder, tmp_path):
     bank = ImageBank.from_pack(tmp_path / "t.pack", side=64)
     assert bank.images.shape == (9, 3, 64, 64) and bank.images.dtype == torch.uint8
     assert torch.all(bank.weights > 0)
+
+
+def test_shards_split_a_pack_and_load_as_one(folder, tmp_path):
+    records = [r for r in scan_folder(folder) if r.path.name != "broken.jpg"]
+    total = sum(r.path.stat().st_size for r in records) / 2**20
+    shards = shard_records(records, max_mib=total / 2.5)
+    assert len(shards) == 3 and sorted(r.rel for sh in shards for r in sh) == sorted(r.rel for r in records)
+    assert all({r.group for r in sh} >= {"a"} for sh in shards)  # interleaved: every shard samples the big group
+    for i, sh in enumerate(shards):
+        write_pack(sh, tmp_path / shard_name(i, 3), {}, {"split": "train"})
+    paths = train_packs(tmp_path)
+    assert [p.name for p in paths] == [f"train-0000{i}-of-00003.pack" for i in (1, 2, 3)]
+    bank = ImageBank.from_packs(paths, side=32)
+    whole = ImageBank.from_records([r for sh in shards for r in sh], side=32)
+    assert bank.names == whole.names and torch.equal(bank.images, whole.images)
+    paths[1].unlink()
+    with pytest.warns(UserWarning, match="only 2 of 3"):
+        assert len(train_packs(tmp_path)) == 2
 
 
 def test_undecodable_image_in_a_folder_never_ends_a_run(folder):

@@ -125,19 +125,20 @@ def test_learning_is_real():
     assert ours < grey - 0.5
 
 
-def make_pack(tmp_path, photo) -> str:
+def make_pack(tmp_path, photo, *extra: str) -> str:
     root = tmp_path / "photos" / "g"
     root.mkdir(parents=True)
     for i in range(12):
         Image.fromarray(np.roll(photo, 30 * i, axis=0)[::8, ::8]).save(root / f"{i}.jpg")
-    r = subprocess.run([sys.executable, "-m", "train.pack", str(tmp_path / "photos"), str(tmp_path / "packs"), "--val-fraction", "0.3"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)  # fmt: skip
+    cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), str(tmp_path / "packs"), "--val-fraction", "0.3", *extra]
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     return str(tmp_path / "packs")
 
 
 def test_fit_command_line_smoke(tmp_path, photo):
-    packs = make_pack(tmp_path, photo)
+    packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")  # several shards, trained on as one
+    assert len(list((tmp_path / "packs").glob("train-*-of-*.pack"))) > 1
     args = ["--data", packs, "--out", str(tmp_path / "run"), "--steps", "4", "--width", "0.125", "--crop", "32", "--side", "32",
             "--batch", "4", "--val-every", "2", "--val-images", "4", "--log-every", "1",
             "--adv-weight", "0.1", "--adv-start", "0.5", "--amp", "fp32"]  # fmt: skip
@@ -166,3 +167,23 @@ def test_torchrun_two_processes(tmp_path, photo):
     summary = json.loads([x for x in r.stdout.splitlines() if x.startswith("{")][-1])
     assert summary["step"] == 3 and summary["images_seen"] == 12  # 2 processes x batch 2 x 3 steps
     assert (tmp_path / "ddp" / "final" / "generator.json").is_file()
+
+
+def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_generator, capsys):
+    """train.calibrate scores every (mirror average, gamma, T) on validation and writes the best."""
+    from colorizer.weights import save_generator
+    from train.calibrate import main as calibrate
+
+    packs = make_pack(tmp_path, photo)
+    save_generator(tiny_generator, tmp_path / "w")
+    args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--limit", "3"]
+    calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write"])
+    rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| o")]
+    assert len(rows) == 8 and {r[0].strip() for r in rows} == {"off", "on"}
+    lowest = min(float(r[5]) for r in rows)
+    best = {(r[0].strip() == "on", float(r[1]), float(r[2])) for r in rows if float(r[5]) == lowest}  # ties at 2 decimals
+    cfg = json.loads((tmp_path / "w" / "generator.json").read_text())
+    c = cfg["extra"]["calibration"]
+    assert (cfg["flip_average"], c["gamma"], cfg["temperature"]) in best and c["flip_average"] == cfg["flip_average"]
+    assert (cfg["logit_bias"] is None) == (c["gamma"] == 0)
+    assert Colorizer.from_pretrained(tmp_path / "w").config.flip_average == cfg["flip_average"]

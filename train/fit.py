@@ -5,7 +5,7 @@
     torchrun --nproc_per_node 2 -m train.fit ...      # several processes (DDP)
     python -m train.fit --data data/packs --out runs/w05 --resume   # continue exactly
 
---data is a folder made by train.pack (train.pack + val.pack), a single .pack file, or a folder of
+--data is a folder made by train.pack (train.pack or its shards + val.pack), a single .pack file, or a folder of
 images (split by path hash, decoded in memory). Every TrainConfig field is a flag.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from colorizer.data import ImageBank, choose_subset, is_validation, scan_folder
+from colorizer.data import ImageBank, choose_subset, is_validation, scan_folder, train_packs
 from colorizer.trainer import TrainConfig, Trainer
 
 from .pack import parse_group_weights
@@ -40,9 +40,9 @@ def add_config_flags(ap: argparse.ArgumentParser) -> None:
 
 
 def load_banks(data: Path, side: int, group_weights: dict, val_fraction: float = 0.03) -> tuple[ImageBank, ImageBank | None]:
-    if data.is_dir() and (data / "train.pack").is_file():
+    if data.is_dir() and train_packs(data):
         val = data / "val.pack"
-        return ImageBank.from_pack(data / "train.pack", side), ImageBank.from_pack(val, side) if val.is_file() else None
+        return ImageBank.from_packs(train_packs(data), side), ImageBank.from_pack(val, side) if val.is_file() else None
     if data.suffix == ".pack":
         return ImageBank.from_pack(data, side), None
     records = scan_folder(data)

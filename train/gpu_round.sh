@@ -3,7 +3,12 @@
 # then the exported EMA generators (bf16) and logs into $OUT. Used with the workplace's lent GPU:
 #   MIN=6 bash train/gpu_round.sh            (SMOKE=1 for a 15-second check of the whole path)
 #   INIT=weights MIN=6 bash train/gpu_round.sh   (next round: warm start from the shipped weights)
-# Data: .carry/packs from `python -m train.pack` (see weights/README.md for the exact command).
+# Data: DATA (default .carry/packs) from `python -m train.pack` (weights/README.md has the command).
+# The full 17.6k-photo pack (97 MiB) exceeds one transfer (64 MiB with the tracked tree), so it is
+# packed with --shard-mib 40 into .carry/full (3 shards) and sent over back-to-back calls while the
+# machine stays warm (30 s): calls 1 and 2 carry one shard each and run `true`, call 3 carries the
+# last shard, val.pack and manifest.json and runs `DATA=.carry/full INIT=weights MIN=7 bash
+# train/gpu_round.sh`. If the machine went back in between, training warns and uses what arrived.
 set -u
 OUT=${OUT:-runs/out}; mkdir -p "$OUT"
 MIN=${MIN:-6}; SMOKE=${SMOKE:-0}
@@ -20,7 +25,9 @@ if [ -f "$VGG" ]; then CONTENT="--content-weight 0.2 --vgg $VGG"; echo "pretrain
 BENCH_STEPS=20; [ "$SMOKE" = 1 ] && BENCH_STEPS=2
 [ "${BENCH:-1}" = 1 ] && timeout 120 $PY bench/train_speed.py --steps $BENCH_STEPS 2>&1 | grep -v -i warn | tee "$OUT/bench_train.txt"
 
-COMMON="--data .carry/packs --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
+DATA=${DATA:-.carry/packs}
+ls -la "$DATA" | tee -a "$OUT/env.txt"
+COMMON="--data $DATA --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
 [ -n "${INIT:-}" ] && COMMON="$COMMON --init $INIT"
 LIMIT=$(python3 -c "print(int($MIN*60+150))")
 rm -rf runs/A runs/B

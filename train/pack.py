@@ -5,6 +5,8 @@
 
 Each first-level subfolder is a group; --group-weight sets its share (default 1) both in the
 subset chosen and in the sampling weights used in training. A manifest lists every file packed.
+--shard-mib splits the training pack into interleaved shards (train-00001-of-0000N.pack ...) of
+about that size, for machines that receive a limited number of MiB per transfer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorizer.data import choose_subset, is_validation, scan_folder, write_pack
+from colorizer.data import choose_subset, is_validation, scan_folder, shard_name, shard_records, write_pack
 
 
 def parse_group_weights(items: list[str]) -> dict[str, float]:
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--val-fraction", type=float, default=0.03, help="held out by a hash of each path")
     ap.add_argument("--val-max", type=int, default=512, help="validation images to keep at most")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shard-mib", type=float, default=None, help="split the training pack into shards of about this size")
     args = ap.parse_args(argv)
 
     weights = parse_group_weights(args.group_weight)
@@ -48,11 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     train = choose_subset([r for r in records if not is_validation(r.rel, args.val_fraction)], weights, args.max_images, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     info = {"root": str(args.root), "val_fraction": args.val_fraction, "seed": args.seed}
-    n_train = write_pack(train, args.out / "train.pack", weights, {**info, "split": "train"})
+    shards = shard_records(train, args.shard_mib) if args.shard_mib else [train]
+    for stale in [*args.out.glob("train.pack"), *args.out.glob("train-*-of-*.pack")]:  # no stale shard survives a re-pack
+        stale.unlink()
+    paths = [args.out / shard_name(i, len(shards)) for i in range(len(shards))]
+    n_train = sum(write_pack(sh, p, weights, {**info, "split": "train"}) for sh, p in zip(shards, paths))
     n_val = write_pack(val, args.out / "val.pack", {}, {**info, "split": "val"})
-    manifest = {"train": [r.rel for r in train], "val": [r.rel for r in val], "group_weights": weights, **info}
+    manifest = {"train": [r.rel for sh in shards for r in sh], "val": [r.rel for r in val], "group_weights": weights, **info}
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    sizes = {p.name: f"{p.stat().st_size / 2**20:.1f} MiB" for p in (args.out / "train.pack", args.out / "val.pack")}
+    sizes = {p.name: f"{p.stat().st_size / 2**20:.1f} MiB" for p in (*paths, args.out / "val.pack")}
     print(f"packed {n_train} training and {n_val} validation images into {args.out}: {sizes}")
     return 0
 
