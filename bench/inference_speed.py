@@ -2,14 +2,12 @@
 
     python bench/inference_speed.py            # full table (a few minutes on 2 CPU cores)
     python bench/inference_speed.py --quick    # fewer repeats
-    python bench/inference_speed.py --mirror-average   # only (5)
 
 Prints (1) ms per image of the raw generator forward and of Colorizer.colorize at working sizes
 256 and 512, widths 1.0 and 0.5, fp32 and bf16 (random weights: speed does not depend on them);
 (2) the cost around the model per megapixel (lightness, resize, ab upsampling, gamut mapping and
 RGB conversion) for a 2048x1536 photo, against the 40 ms/MP budget; (3) PNG and JPEG encoding;
-(4) peak resident memory colourising a 25-megapixel image, in a fresh process; (5) what the
-mirror average (config.flip_average) costs with the shipped weights at their own settings.
+(4) peak resident memory colourising a 25-megapixel image, in a fresh process.
 """
 
 from __future__ import annotations
@@ -54,32 +52,15 @@ def peak_memory_25mp() -> None:
     print(f"25.2 MP ({w}x{h}): {dt:.2f} s; peak RSS of the whole process {peak:.0f} MiB (Python, torch, model, input, output)")
 
 
-def mirror_average_cost(repeat: int) -> None:
-    col = Colorizer.from_pretrained(device="cpu", dtype=torch.float32)
-    print(f"Shipped weights, working size {col.config.size}, fp32: colorize with the mirror average off and on")
-    print("| photo | off (ms) | on (ms) | on / off |\n|---|---|---|---|")
-    for w, h in ((1024, 768), (2048, 1536)):
-        img = photo(w, h)
-        ms = {}
-        for flip in (False, True):
-            col.config.flip_average = flip
-            ms[flip] = median_ms(lambda img=img: col.colorize(img), repeat)
-        print(f"| {w}x{h} | {ms[False]:.0f} | {ms[True]:.0f} | {ms[True] / ms[False]:.2f}x |", flush=True)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--mirror-average", action="store_true", help="only the mirror-average cost")
     ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
         peak_memory_25mp()
         return
     repeat = 2 if args.quick else 5
-    if args.mirror_average:
-        mirror_average_cost(repeat)
-        return
     native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; bf16 native: {native}\n")
 
@@ -129,8 +110,6 @@ def main() -> None:
         print(f"  encode {fmt}: {ms:.0f} ms")
     print()
     subprocess.run([sys.executable, __file__, "--memory-child"], check=True)
-    print()
-    mirror_average_cost(repeat)
 
 
 if __name__ == "__main__":

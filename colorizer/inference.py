@@ -84,21 +84,10 @@ class Colorizer:
 
     @torch.inference_mode()
     def predict_logits(self, L: torch.Tensor) -> torch.Tensor:
-        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/4, w/4) on the model's device.
-
-        With ``config.flip_average`` the photo and its mirror run as one batch and their logits
-        (the mirror's flipped back) are averaged.
-        """
-        x = L.to(self.device)
-        flip = self.config.flip_average
-        if flip:
-            x = torch.cat([x, x.flip(-1)])
+        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/4, w/4) on the model's device."""
+        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
-            logits = self.generator(x.contiguous(memory_format=torch.channels_last))
-        if not flip:
-            return logits
-        b = L.shape[0]
-        return (logits[:b].float() + logits[b:].float().flip(-1)) / 2
+            return self.generator(x)
 
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, temperature: float | None = None) -> torch.Tensor:

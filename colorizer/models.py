@@ -31,9 +31,6 @@ class GeneratorConfig:
     # of the class rebalancing at inference (vivid but riskier -> calmer and more accurate).
     # Chosen on the validation split by train.calibrate; None means no bias.
     logit_bias: list[float] | None = None
-    # Average the logits of the photo and of its mirror image (flipped back): steadier colours for
-    # twice the generator's work. Chosen on the validation split by train.calibrate.
-    flip_average: bool = False
     extra: dict = field(default_factory=dict)  # free-form provenance (recipe, data, steps)
 
     def to_dict(self) -> dict:

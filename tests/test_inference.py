@@ -2,7 +2,6 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from skimage.color import rgb2lab
 
@@ -146,19 +145,3 @@ def test_compose_grey_ab_gives_grey(photo):
     L = lightness(Image.fromarray(photo[:40, :50]))
     out = compose(L, torch.zeros(2, 10, 12))
     assert np.abs(out[..., 0].astype(int) - out[..., 2]).max() <= 1
-
-
-def test_flip_average_is_mirror_symmetric(tiny_generator, photo):
-    """Averaged with its mirror, the prediction for a mirrored photo is the mirrored prediction;
-    the plain generator's is not (so the test can tell the two apart)."""
-    x = lightness(Image.fromarray(photo[::4, ::4]))
-    plain = Colorizer(tiny_generator, device="cpu", dtype=torch.float32)
-    L = plain.working_l(x, 64)
-    a, b = plain.predict_logits(L), plain.predict_logits(L.flip(-1))
-    assert not torch.allclose(a.flip(-1), b, atol=1e-3)
-    tiny_generator.config.flip_average = True
-    avg = Colorizer(tiny_generator, device="cpu", dtype=torch.float32)
-    a2, b2 = avg.predict_logits(L), avg.predict_logits(L.flip(-1))
-    torch.testing.assert_close(a2.flip(-1), b2, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(a2, (a + b.flip(-1)) / 2, atol=1e-5, rtol=1e-5)
-    assert avg.colorize(photo[::4, ::4], size=64).size == (photo.shape[1] // 4, photo.shape[0] // 4)

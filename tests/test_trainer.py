@@ -170,20 +170,20 @@ def test_torchrun_two_processes(tmp_path, photo):
 
 
 def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_generator, capsys):
-    """train.calibrate scores every (mirror average, gamma, T) on validation and writes the best."""
+    """train.calibrate scores every (gamma, T) on validation and writes the most accurate one."""
     from colorizer.weights import save_generator
     from train.calibrate import main as calibrate
 
-    packs = make_pack(tmp_path, photo)
+    packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")
     save_generator(tiny_generator, tmp_path / "w")
     args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--limit", "3"]
     calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write"])
-    rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| o")]
-    assert len(rows) == 8 and {r[0].strip() for r in rows} == {"off", "on"}
-    lowest = min(float(r[5]) for r in rows)
-    best = {(r[0].strip() == "on", float(r[1]), float(r[2])) for r in rows if float(r[5]) == lowest}  # ties at 2 decimals
+    rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| 0")]
+    assert len(rows) == 4
+    lowest = min(float(r[4]) for r in rows)
+    best = {(float(r[0]), float(r[1])) for r in rows if float(r[4]) == lowest}  # ties at 2 decimals
     cfg = json.loads((tmp_path / "w" / "generator.json").read_text())
     c = cfg["extra"]["calibration"]
-    assert (cfg["flip_average"], c["gamma"], cfg["temperature"]) in best and c["flip_average"] == cfg["flip_average"]
+    assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]
     assert (cfg["logit_bias"] is None) == (c["gamma"] == 0)
-    assert Colorizer.from_pretrained(tmp_path / "w").config.flip_average == cfg["flip_average"]
+    assert Colorizer.from_pretrained(tmp_path / "w").config.temperature == cfg["temperature"]

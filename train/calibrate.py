@@ -1,14 +1,12 @@
-"""Calibrate decoding on the validation split: prior correction gamma, temperature T, mirror average.
+"""Calibrate decoding on the validation split: prior correction gamma and temperature T.
 
     python -m train.calibrate --weights weights --packs .carry/packs --size 128 --write
 
 The class-rebalanced loss teaches the network to over-predict rare (saturated) colours. Adding
 -gamma * log(w) to the bin logits (w: the rebalancing weights, recomputed from the training pack
-exactly as the trainer did) undoes that in part. Averaging the logits with those of the mirrored photo
-(--flip-average on) steadies the colours for twice the generator's work. For every (mirror average,
-gamma, T) this prints the validation metrics; with --write it stores the setting with the lowest
-CIEDE2000 among those whose colourfulness is at least --min-colorfulness of the ground truth's
-into generator.json.
+exactly as the trainer did) undoes that in part. For every (gamma, T) this prints the validation
+metrics; with --write it stores the setting with the lowest CIEDE2000 among those whose
+colourfulness is at least --min-colorfulness of the ground truth's into generator.json.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--packs", type=Path, required=True, help="folder with train.pack and val.pack")
     ap.add_argument("--gamma", nargs="+", type=float, default=[0.0, 0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--temperature", nargs="+", type=float, default=[1.0, 0.6, 0.38])
-    ap.add_argument("--flip-average", nargs="+", choices=["off", "on"], default=["off", "on"])
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--limit", type=int, default=200, help="validation images to use")
     ap.add_argument("--lam", type=float, default=0.5, help="rebalancing lambda used in training")
@@ -54,31 +51,24 @@ def main(argv: list[str] | None = None) -> int:
         return lambda logits: col.generator.decode(logits - g * bias.to(logits.device), T, upsample=False)
 
     decoders = {(g, T): biased(g, T) for g in args.gamma for T in args.temperature}
-    scores = {}
-    with tqdm(total=len(refs) * len(args.flip_average), desc="calibrate") as bar:
-        for flip in args.flip_average:
-            col.config.flip_average = flip == "on"
-            scores.update({(flip, *k): v for k, v in score_decodings(col, refs, args.size, decoders, bar).items()})
+    with tqdm(total=len(refs), desc="calibrate") as bar:
+        scores = score_decodings(col, refs, args.size, decoders, bar)
     print(f"validation: {len(refs)} images, size {args.size}; ground-truth colourfulness {gt:.1f}")
-    print("| mirror average | gamma | T | PSNR | SSIM | CIEDE2000 | AuC | colourfulness (x GT) |")
-    print("|---|---|---|---|---|---|---|---|")
-    print(f"| gray | - | - | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['auc']:.4f} | 0.0 |")
+    print("| gamma | T | PSNR | SSIM | CIEDE2000 | AuC | colourfulness (x GT) |\n|---|---|---|---|---|---|---|")
+    print(f"| gray | - | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['auc']:.4f} | 0.0 |")
     rows = {k: mean_metrics(v) for k, v in scores.items()}
-    for (flip, g, T), m in rows.items():
+    for (g, T), m in rows.items():
         cf = m["colorfulness"]
-        metrics = f"{m['psnr']:.2f} | {m['ssim']:.4f} | {m['ciede2000']:.2f} | {m['auc']:.4f} | {cf:.1f} ({cf / gt:.2f}x)"
-        print(f"| {flip} | {g} | {T} | {metrics} |")
+        print(f"| {g} | {T} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['ciede2000']:.2f} | {m['auc']:.4f} | {cf:.1f} ({cf / gt:.2f}x) |")
     ok = {k: m for k, m in rows.items() if m["colorfulness"] >= args.min_colorfulness * gt} or rows
-    flip, g, T = min(ok, key=lambda k: ok[k]["ciede2000"])
-    print(f"chosen: mirror average {flip}, gamma {g}, T {T} (lowest CIEDE2000 with colourfulness >= {args.min_colorfulness} x GT)")
+    g, T = min(ok, key=lambda k: ok[k]["ciede2000"])
+    print(f"chosen: gamma {g}, T {T} (lowest CIEDE2000 with colourfulness >= {args.min_colorfulness} x GT)")
     if args.write:
         path = Path(args.weights) / "generator.json"
         cfg = json.loads(path.read_text())
         cfg["logit_bias"] = [round(float(-g * x), 6) for x in log_w] if g else None
         cfg["temperature"] = T
-        cfg["flip_average"] = flip == "on"
-        chosen = {"flip_average": flip == "on", "gamma": g, "temperature": T, "size": args.size, "val_images": len(refs)}
-        cfg.setdefault("extra", {})["calibration"] = chosen
+        cfg.setdefault("extra", {})["calibration"] = {"gamma": g, "temperature": T, "size": args.size, "val_images": len(refs)}
         path.write_text(json.dumps(cfg, indent=2) + "\n")
         print(f"wrote {path}")
     return 0
