@@ -125,6 +125,9 @@ def shard_records(records: list[ImageRecord], max_mib: float) -> list[list[Image
     return [records[i::n] for i in range(n)]
 
 
+SHARD_GLOB = "train-*-of-*.pack"
+
+
 def shard_name(i: int, n: int) -> str:
     return "train.pack" if n == 1 else f"train-{i + 1:05d}-of-{n:05d}.pack"
 
@@ -137,7 +140,7 @@ def train_packs(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if (folder / "train.pack").is_file():
         return [folder / "train.pack"]
-    shards = sorted(folder.glob("train-*-of-*.pack"))
+    shards = sorted(folder.glob(SHARD_GLOB))
     if shards:
         n = int(shards[0].stem.rsplit("-", 1)[1])
         if len(shards) < n:

@@ -187,3 +187,11 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
     assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]
     assert (cfg["logit_bias"] is None) == (c["gamma"] == 0)
     assert Colorizer.from_pretrained(tmp_path / "w").config.temperature == cfg["temperature"]
+
+
+def test_repacking_leaves_no_stale_shard(tmp_path, photo):
+    packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")
+    assert len(list((tmp_path / "packs").glob("train-*-of-*.pack"))) > 1
+    cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), packs, "--val-fraction", "0.3"]
+    assert subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=120).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "packs").glob("*.pack")) == ["train.pack", "val.pack"]

@@ -40,9 +40,10 @@ def add_config_flags(ap: argparse.ArgumentParser) -> None:
 
 
 def load_banks(data: Path, side: int, group_weights: dict, val_fraction: float = 0.03) -> tuple[ImageBank, ImageBank | None]:
-    if data.is_dir() and train_packs(data):
+    packs = train_packs(data) if data.is_dir() else []
+    if packs:
         val = data / "val.pack"
-        return ImageBank.from_packs(train_packs(data), side), ImageBank.from_pack(val, side) if val.is_file() else None
+        return ImageBank.from_packs(packs, side), ImageBank.from_pack(val, side) if val.is_file() else None
     if data.suffix == ".pack":
         return ImageBank.from_pack(data, side), None
     records = scan_folder(data)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorizer.data import choose_subset, is_validation, scan_folder, shard_name, shard_records, write_pack
+from colorizer.data import SHARD_GLOB, choose_subset, is_validation, scan_folder, shard_name, shard_records, write_pack
 
 
 def parse_group_weights(items: list[str]) -> dict[str, float]:
@@ -52,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     info = {"root": str(args.root), "val_fraction": args.val_fraction, "seed": args.seed}
     shards = shard_records(train, args.shard_mib) if args.shard_mib else [train]
-    for stale in [*args.out.glob("train.pack"), *args.out.glob("train-*-of-*.pack")]:  # no stale shard survives a re-pack
-        stale.unlink()
     paths = [args.out / shard_name(i, len(shards)) for i in range(len(shards))]
     n_train = sum(write_pack(sh, p, weights, {**info, "split": "train"}) for sh, p in zip(shards, paths))
+    for stale in {*args.out.glob("train.pack"), *args.out.glob(SHARD_GLOB)} - set(paths):  # an earlier packing's
+        stale.unlink()
     n_val = write_pack(val, args.out / "val.pack", {}, {**info, "split": "val"})
     manifest = {"train": [r.rel for sh in shards for r in sh], "val": [r.rel for r in val], "group_weights": weights, **info}
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
