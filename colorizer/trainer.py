@@ -102,9 +102,11 @@ class Trainer:
         self.sample_weights = train.weights.cpu()
         self.val_bank = val
         self.centres = ab_gamut()
+        calibration = None
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
             G = load_generator(init).train()
-            G.config.extra, G.config.logit_bias = {}, None  # training decodes without the calibration
+            calibration = G.config.logit_bias
+            G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
             G = Generator(GeneratorConfig(width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature), self.centres)
         self.centres = G.centres
@@ -118,6 +120,7 @@ class Trainer:
             if self.D is not None:
                 self.D = self.D.to(memory_format=torch.channels_last)
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.ema.config.logit_bias = calibration  # validation and exports decode as the shipped model does
         self.content = None
         if cfg.content_weight > 0:
             vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
@@ -291,7 +294,11 @@ class Trainer:
     # --- validation -------------------------------------------------------------------------
     @torch.no_grad()
     def validate(self, save_grid: bool = True) -> dict[str, float]:
-        """Metrics of the EMA generator on the held-out centre crops, at cfg.temperature."""
+        """Metrics of the EMA generator on the held-out centre crops, at cfg.temperature.
+
+        After a warm start the EMA keeps the start's calibration (logit bias), so the checkpoint
+        kept as best is the one that is best the way the product decodes it.
+        """
         refs = center_crops(self.val_bank.images[: self.cfg.val_images], self.cfg.crop)
         preds = []
         for i in range(0, len(refs), 64):

@@ -195,3 +195,16 @@ def test_repacking_leaves_no_stale_shard(tmp_path, photo):
     cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), packs, "--val-fraction", "0.3"]
     assert subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=120).returncode == 0
     assert sorted(p.name for p in (tmp_path / "packs").glob("*.pack")) == ["train.pack", "val.pack"]
+
+
+def test_warm_start_keeps_the_calibration_for_validation_only(tmp_path, tiny_generator):
+    """The losses see the raw distribution; validation and exports decode as the shipped model."""
+    from colorizer.weights import save_generator
+
+    bias = torch.linspace(-1, 1, tiny_generator.config.num_bins).tolist()
+    tiny_generator.config.logit_bias = bias
+    save_generator(tiny_generator, tmp_path / "w")
+    trainer = Trainer(tiny_config(tmp_path / "run", steps=1), synthetic_bank(), synthetic_bank(4), init=str(tmp_path / "w"))
+    assert trainer.G.config.logit_bias is None and trainer.ema.config.logit_bias == bias
+    trainer.fit()
+    assert Colorizer.from_pretrained(tmp_path / "run" / "final").config.logit_bias == pytest.approx(bias, abs=1e-5)
