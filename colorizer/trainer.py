@@ -59,7 +59,7 @@ class TrainConfig:
     ema: float = 0.999
     steps: int | None = None
     minutes: float | None = None
-    temperature: float = 0.38  # for validation metrics
+    temperature: float = 0.38  # a new generator's decoding temperature (validation); a warm start keeps its own
     val_every: int = 500
     val_images: int = 256
     log_every: int = 25
@@ -120,7 +120,7 @@ class Trainer:
             if self.D is not None:
                 self.D = self.D.to(memory_format=torch.channels_last)
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        self.ema.config.logit_bias = calibration  # validation and exports decode as the shipped model does
+        self.ema.config.logit_bias = calibration  # validation and exports decode as the start was shipped
         self.content = None
         if cfg.content_weight > 0:
             vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
@@ -294,10 +294,10 @@ class Trainer:
     # --- validation -------------------------------------------------------------------------
     @torch.no_grad()
     def validate(self, save_grid: bool = True) -> dict[str, float]:
-        """Metrics of the EMA generator on the held-out centre crops, at cfg.temperature.
+        """Metrics of the EMA generator on the held-out centre crops, decoded as its config says.
 
-        After a warm start the EMA keeps the start's calibration (logit bias), so the checkpoint
-        kept as best is the one that is best the way the product decodes it.
+        After a warm start that is the start's temperature and calibration (logit bias), so the
+        checkpoint kept as best is the one that is best the way the product decodes it.
         """
         refs = center_crops(self.val_bank.images[: self.cfg.val_images], self.cfg.crop)
         preds = []
@@ -306,7 +306,7 @@ class Trainer:
             L = rgb_to_lab(x)[:, :1]
             with autocast(self.device, self.dtype):
                 logits = self.ema(L.contiguous(memory_format=torch.channels_last))
-            ab = self.ema.decode(logits, self.cfg.temperature)
+            ab = self.ema.decode(logits, self.ema.config.temperature)
             preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
         to8 = lambda t: (t.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)  # noqa: E731
         p8, r8 = to8(torch.cat(preds)), to8(refs)

@@ -202,9 +202,13 @@ def test_warm_start_keeps_the_calibration_for_validation_only(tmp_path, tiny_gen
     from colorizer.weights import save_generator
 
     bias = torch.linspace(-1, 1, tiny_generator.config.num_bins).tolist()
-    tiny_generator.config.logit_bias = bias
+    tiny_generator.config.logit_bias, tiny_generator.config.temperature = bias, 0.7
     save_generator(tiny_generator, tmp_path / "w")
     trainer = Trainer(tiny_config(tmp_path / "run", steps=1), synthetic_bank(), synthetic_bank(4), init=str(tmp_path / "w"))
     assert trainer.G.config.logit_bias is None and trainer.ema.config.logit_bias == bias
+    decode, temperatures = trainer.ema.decode, []
+    trainer.ema.decode = lambda logits, T, **kw: (temperatures.append(T), decode(logits, T, **kw))[1]
+    trainer.validate(save_grid=False)
+    assert temperatures == [0.7]  # the start's temperature, not the config default 0.38
     trainer.fit()
     assert Colorizer.from_pretrained(tmp_path / "run" / "final").config.logit_bias == pytest.approx(bias, abs=1e-5)

@@ -28,7 +28,7 @@ BENCH_STEPS=20; [ "$SMOKE" = 1 ] && BENCH_STEPS=2
 DATA=${DATA:-.carry/packs}
 ls -la "$DATA" | tee -a "$OUT/env.txt"
 COMMON="--data $DATA --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
-[ -n "${INIT:-}" ] && COMMON="$COMMON --init $INIT --temperature 1.0"  # validate as shipped: its calibration, T 1.0
+[ -n "${INIT:-}" ] && COMMON="$COMMON --init $INIT"
 LIMIT=$(python3 -c "print(int($MIN*60+150))")
 rm -rf runs/A runs/B
 timeout $LIMIT $PY -m train.fit $COMMON --out runs/A > "$OUT/A.log" 2>&1 &
