@@ -240,24 +240,6 @@ def random_crops(images: torch.Tensor, size: int, u: torch.Tensor, scale: tuple[
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 1)
 
 
-def paste_across(a: torch.Tensor, b: torch.Tensor, u: torch.Tensor, p: float) -> torch.Tensor:
-    """Composites of two crop batches: with probability ``p`` a sample takes ``b`` beyond a random
-    vertical or horizontal line (at 25-75% of the side), else it stays ``a``.
-
-    Any such composite is still a true colour photo pixel by pixel, so the targets stay exact,
-    while the whole no longer matches any one training photo: harder to colour by remembering.
-    ``u`` (B, 3): mix or not, which axis, where the line falls.
-    """
-    B, _, H, W = a.shape
-    cut = 0.25 + 0.5 * u[:, 2]
-    ys = (torch.arange(H, device=a.device) + 0.5) / H
-    xs = (torch.arange(W, device=a.device) + 0.5) / W
-    horizontal = (u[:, 1] < 0.5).to(a.device).view(B, 1, 1)
-    beyond = torch.where(horizontal, ys.view(1, H, 1) > cut.to(a.device).view(B, 1, 1), xs.view(1, 1, W) > cut.to(a.device).view(B, 1, 1))
-    take_b = beyond & (u[:, 0] < p).to(a.device).view(B, 1, 1)
-    return torch.where(take_b.unsqueeze(1), b, a)
-
-
 def center_crops(images: torch.Tensor, size: int) -> torch.Tensor:
     """Deterministic evaluation view: the centre ``size`` square, float RGB in [0, 1]."""
     S = images.shape[-1]

@@ -26,7 +26,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rebalance_weights, rgb_to_lab, smooth_prior, soft_encode
-from .data import ImageBank, center_crops, paste_across, random_crops
+from .data import ImageBank, center_crops, random_crops
 from .files import atomic_write
 from .inference import autocast, fast_dtype
 from .losses import ContentLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
@@ -56,7 +56,6 @@ class TrainConfig:
     adv_loss: str = "bce"  # or "lsgan"
     d_channels: int = 32
     rebalance_lambda: float = 0.5
-    paste: float = 0.0  # share of training samples that are two photos split by a line (paste_across)
     ema: float = 0.999
     steps: int | None = None
     minutes: float | None = None
@@ -225,13 +224,8 @@ class Trainer:
         idx = torch.multinomial(self.sample_weights, B, replacement=True, generator=self.gen)
         u = torch.rand(B, 5, generator=self.gen)
         sl = slice(self.rank * b, (self.rank + 1) * b)
-        rgb = random_crops(self.train_bank.images[idx[sl].to(self.device)], self.cfg.crop, u[sl])
-        if self.cfg.paste > 0:
-            idx2 = torch.multinomial(self.sample_weights, B, replacement=True, generator=self.gen)
-            u2 = torch.rand(B, 8, generator=self.gen)
-            other = random_crops(self.train_bank.images[idx2[sl].to(self.device)], self.cfg.crop, u2[sl, :5])
-            rgb = paste_across(rgb, other, u2[sl, 5:], self.cfg.paste)
-        return rgb
+        images = self.train_bank.images[idx[sl].to(self.device)]
+        return random_crops(images, self.cfg.crop, u[sl])
 
     def train_step(self) -> dict[str, torch.Tensor]:
         """One D step and one G step; returns the loss terms as detached tensors (no sync)."""

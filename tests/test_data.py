@@ -9,7 +9,6 @@ from colorizer.data import (
     choose_subset,
     is_validation,
     pack_manifest,
-    paste_across,
     random_crops,
     scan_folder,
     shard_name,
@@ -102,18 +101,3 @@ def test_random_crops_are_seeded_and_flip():
     assert torch.allclose(x[0], imgs[0].float() / 255, atol=1e-5)
     assert torch.allclose(x[1], imgs[0].float().flip(-1) / 255, atol=1e-5)
     assert center_crops(imgs, 16).shape == (4, 3, 16, 16)
-
-
-def test_paste_across_splits_two_photos_along_one_line():
-    a, b = torch.zeros(64, 3, 16, 16), torch.ones(64, 3, 16, 16)
-    u = torch.rand(64, 3, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(paste_across(a, b, u, 0.0), a)
-    mixed = paste_across(a, b, u, 1.0)
-    share = mixed[:, 0].mean(dim=(1, 2))
-    assert ((share >= 0.25 - 1 / 16) & (share <= 0.75 + 1 / 16)).all()  # the line falls at 25-75%
-    rows, cols = mixed[:, 0].amax(dim=2), mixed[:, 0].amax(dim=1)
-    for m, r, c in zip(mixed[:, 0], rows, cols):  # b fills whole rows below the line, or whole columns right of it
-        assert torch.equal(m, r[:, None].expand(16, 16)) or torch.equal(m, c[None, :].expand(16, 16))
-    assert torch.equal(mixed[:, :, -1, -1], b[:, :, -1, -1]) and torch.equal(mixed[:, :, 0, 0], a[:, :, 0, 0])
-    half = paste_across(a, b, u, 0.5).amax(dim=(1, 2, 3))
-    assert torch.equal(half.bool(), u[:, 0] < 0.5)  # p decides which samples are composites

@@ -46,7 +46,7 @@ def read_log(path) -> list[dict]:
 
 
 def test_resume_is_exact(tmp_path):
-    recipe = dict(adv_weight=0.1, adv_start=0.0, content_weight=0.1, vgg="random", d_channels=8, paste=0.5)
+    recipe = dict(adv_weight=0.1, adv_start=0.0, content_weight=0.1, vgg="random", d_channels=8)
     straight = Trainer(tiny_config(tmp_path / "a", steps=6, **recipe), synthetic_bank())
     straight.fit()
     first = Trainer(tiny_config(tmp_path / "b", steps=3, **recipe), synthetic_bank())
