@@ -40,6 +40,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=490)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    for need in (args.old, args.full / "val.pack"):
+        if not need.is_file():
+            raise SystemExit(f"{need} not found: make the packs with train.pack (weights/README.md has the commands)")
     full = ImageBank.from_packs(train_packs(args.full))
     val = ImageBank.from_pack(args.full / "val.pack")
     old = set(pack_manifest(args.old)["files"])
