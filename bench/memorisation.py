@@ -18,18 +18,14 @@ import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
 import torch
 
-from colorizer.color import lab_to_rgb, rgb_to_lab
 from colorizer.data import ImageBank, center_crops, pack_manifest, train_packs
-from colorizer.metrics import all_metrics, mean_metrics
+from colorizer.metrics import all_metrics, gray_baseline, mean_metrics
 from colorizer.trainer import TrainConfig, Trainer
 
 
 def gray_scores(bank: ImageBank, n: int) -> dict[str, float]:
-    refs = center_crops(bank.images[:n], 128)
-    lab = rgb_to_lab(refs)
-    lab[:, 1:] = 0
-    to8 = lambda t: (t.clamp(0, 1).permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)  # noqa: E731
-    return mean_metrics([all_metrics(p, r) for p, r in zip(to8(lab_to_rgb(lab)), to8(refs))])
+    refs = (center_crops(bank.images[:n], 128).permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)
+    return mean_metrics([all_metrics(gray_baseline(r), r) for r in refs])
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from colorizer import Colorizer
-from colorizer.data import ImageBank, scan_folder
+from colorizer.data import SHARD_GLOB, ImageBank, scan_folder
 from colorizer.losses import VGGWeightsMissing, vgg19_features
 from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.trainer import TrainConfig, Trainer
@@ -138,7 +138,7 @@ def make_pack(tmp_path, photo, *extra: str) -> str:
 
 def test_fit_command_line_smoke(tmp_path, photo):
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")  # several shards, trained on as one
-    assert len(list((tmp_path / "packs").glob("train-*-of-*.pack"))) > 1
+    assert len(list((tmp_path / "packs").glob(SHARD_GLOB))) > 1
     args = ["--data", packs, "--out", str(tmp_path / "run"), "--steps", "4", "--width", "0.125", "--crop", "32", "--side", "32",
             "--batch", "4", "--val-every", "2", "--val-images", "4", "--log-every", "1",
             "--adv-weight", "0.1", "--adv-start", "0.5", "--amp", "fp32"]  # fmt: skip
@@ -191,7 +191,7 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
 
 def test_repacking_leaves_no_stale_shard(tmp_path, photo):
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")
-    assert len(list((tmp_path / "packs").glob("train-*-of-*.pack"))) > 1
+    assert len(list((tmp_path / "packs").glob(SHARD_GLOB))) > 1
     cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), packs, "--val-fraction", "0.3"]
     assert subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=120).returncode == 0
     assert sorted(p.name for p in (tmp_path / "packs").glob("*.pack")) == ["train.pack", "val.pack"]
