@@ -24,6 +24,7 @@ from colorizer import Colorizer
 from colorizer.images import IMAGE_SUFFIXES, ImageError, is_colour, lightness, open_image, to_standard
 from colorizer.inference import compose
 from colorizer.metrics import comparison
+from colorizer.provenance import save_image, settings
 from colorizer.video import VideoError, colorize_video, probe
 from colorizer.weights import WeightsNotFoundError
 
@@ -86,6 +87,13 @@ def as_hints(rows: list | None) -> list:
     return [(float(x), float(y), parse_colour(c)) for x, y, c in rows or []]
 
 
+def download_file(image: str, out: PIL.Image.Image, settings_line: str) -> str:
+    """The full-resolution PNG to download, with its provenance (colorizer/provenance.py)."""
+    path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
+    save_image(out, path, settings_line)
+    return str(path)
+
+
 def open_photo(image: str) -> PIL.Image.Image:
     try:
         return to_standard(open_image(image, MAX_PIXELS))
@@ -120,11 +128,10 @@ def colorize(image: str | None, reference: str | None, size: int, temperature: f
         raise gr.Error(str(e)) from None
     before = grey_rgb(std)
     rows = comparison(np.asarray(out), ref) if ref is not None else []
-    path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
-    out.save(path)
+    path = download_file(image, out, settings(MODEL.config, int(size), float(temperature), len(hints or [])))
     w, h = out.size
     footer = f"Model: ECCV16 width {MODEL.config.width}, {MODEL.config.num_bins} bins · device: {device_name()} · {took:.2f} s for {w}x{h}"
-    return (before, out), rows, str(path), "\n\n".join(notes), footer
+    return (before, out), rows, path, "\n\n".join(notes), footer
 
 
 def refresh(image, reference, size, temperature, hints):
@@ -167,15 +174,15 @@ def alternatives(image, size, temperature, hints, seed):
         alts = MODEL.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints), n=4, seed=int(seed))
     except ValueError as e:
         raise gr.Error(str(e)) from None
-    return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], alts
+    line = f"{settings(MODEL.config, int(size), float(temperature), len(hints or []))}; 4 alternatives of seed {int(seed)}"
+    return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], {"settings": line, "images": alts}
 
 
-def pick_alternative(image, alts: list, evt: gr.SelectData):
+def pick_alternative(image, alts: dict, evt: gr.SelectData):
     """Put the chosen alternative in the slider and the download."""
-    chosen = alts[evt.index]
-    path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
-    chosen.save(path)
-    return (grey_rgb(open_photo(image)), chosen), str(path)
+    chosen = alts["images"][evt.index]
+    path = download_file(image, chosen, f"{alts['settings']}; alternative {evt.index + 1}")
+    return (grey_rgb(open_photo(image)), chosen), path
 
 
 def colorize_clip(video: str | None, size: int, temperature: float, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
@@ -245,7 +252,7 @@ def build() -> gr.Blocks:
                             alt_gallery = gr.Gallery(
                                 label="Click one to use it", columns=4, height=220, elem_id="alternatives", format="png"
                             )
-                            alt_state = gr.State([])
+                            alt_state = gr.State(None)
                     with gr.Column():
                         slider = gr.ImageSlider(
                             label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]

@@ -5,7 +5,8 @@
     python -m colorizer clip.mp4 clip_color.mp4    # a video (mp4, avi, mov, gif, mkv, webm): mp4 with its sound
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
-place), unreadable files are skipped with a message, and the exit code is 1 if any failed.
+place) and says in its metadata that its colours came from a model (colorizer/provenance.py),
+unreadable files are skipped with a message, and the exit code is 1 if any failed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tqdm import tqdm
 from .files import atomic_write
 from .images import ImageError, list_images
 from .inference import Colorizer
+from .provenance import save_image, settings
 from .video import VIDEO_SUFFIXES, VideoError, colorize_video
 from .weights import WeightsNotFoundError
 
@@ -60,10 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
         return video(colorizer, args)
     failed = 0
+    line = settings(colorizer.config, args.size, args.temperature)
     for src, dst in tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2):
         try:
             image = colorizer.colorize(src, size=args.size, temperature=args.temperature)
-            atomic_write(dst, image.save)
+            atomic_write(dst, lambda tmp, image=image: save_image(image, tmp, line))
         except (ImageError, OSError, ValueError) as e:
             failed += 1
             tqdm.write(f"skipped {src}: {e}", file=sys.stderr)

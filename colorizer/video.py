@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .inference import Colorizer, compose
+from .provenance import DESCRIPTION, SOFTWARE, settings
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".gif", ".mkv", ".webm", ".m4v"}
 SMOOTHING = 0.8  # weight of the previous frame's ab where the scene is still
@@ -104,6 +105,7 @@ def colorize_video(
         rate = Fraction(vin.average_rate or vin.guessed_rate or 25)
         w, h = vin.codec_context.width, vin.codec_context.height
         out = av.open(str(tmp), "w", format="mp4")
+        out.metadata["comment"] = f"{DESCRIPTION} {SOFTWARE}: {settings(colorizer.config, size, temperature)}"
         vout = out.add_stream("libx264", rate=rate)
         vout.width, vout.height = w, h
         vout.pix_fmt = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"  # 4:2:0 needs even sides

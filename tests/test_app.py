@@ -94,6 +94,7 @@ def test_colorize_keeps_size(server, tmp_path, photo):
     (before, after), table, download, notes, footer = call(server.client(), save(tmp_path, "g.png", grey))
     assert Image.open(after).size == (300, 200) and Image.open(download).size == (300, 200)
     assert Image.open(download).mode == "RGB" and download.endswith(".png")
+    assert "neural network" in Image.open(download).info["Description"]  # the download says what it is
     assert "device" in footer and "CPU" in footer
     assert not table["data"] or table["data"] == [[""] * 5]
 

@@ -43,6 +43,8 @@ def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
     r = run_cli(src, tmp_path / "out.png", "--weights", w, "--size", "64")
     assert r.returncode == 0, r.stderr
     assert np.asarray(Image.open(tmp_path / "out.png")).shape == (64, 64, 3)
+    software = Image.open(tmp_path / "out.png").info["Software"]  # provenance: what made it, how
+    assert software.startswith("colorizer: ECCV16 generator") and "working size 64" in software
 
 
 def test_missing_weights_message(tmp_path, photo):

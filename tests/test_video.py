@@ -62,6 +62,8 @@ def test_round_trip_keeps_frames_rate_size_and_sound(colorizer, tmp_path):
     out = probe(tmp_path / "out.mp4")
     assert (out["width"], out["height"], out["fps"], out["audio"]) == (64, 48, 10, True)
     assert count_frames(tmp_path / "out.mp4") == 12
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert "neural network" in c.metadata.get("comment", "")  # provenance travels with the file
 
 
 @pytest.mark.parametrize("name, vcodec, acodec", [("clip.avi", "mpeg4", "pcm_s16le"), ("clip.mov", "libx264", "aac")])
