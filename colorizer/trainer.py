@@ -35,40 +35,45 @@ from .models import Discriminator, Generator, GeneratorConfig
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
+def _opt(default, help: str):
+    """A TrainConfig field and the help of its train.fit flag (every field is a flag)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
-    out: str = "runs/default"
-    width: float = 0.5
-    crop: int = 128  # training crop side
-    side: int = 128  # side at which images are decoded and kept on the device
-    batch: int = 32  # per process
-    lr_g: float = 3e-4
-    lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.99
-    warmup_steps: int = 200
-    decay_from: float = 0.7  # cosine decay to 10% over the last 30% of the budget
-    ce_weight: float = 1.0  # class-rebalanced cross-entropy on the ab bins
-    l1_weight: float = 10.0  # L1 on ab / 110
-    content_weight: float = 0.0  # VGG19 features[:18] L1
-    adv_weight: float = 0.0  # adversarial term (0: no discriminator at all)
-    adv_start: float = 0.5  # fraction of the budget after which the adversarial phase starts
-    adv_loss: str = "bce"  # or "lsgan"
-    d_channels: int = 32
-    rebalance_lambda: float = 0.5
-    ema: float = 0.999
-    steps: int | None = None
-    minutes: float | None = None
-    temperature: float = 0.38  # a new generator's decoding temperature (validation); a warm start keeps its own
-    val_every: int = 500
-    val_images: int = 256
-    log_every: int = 25
-    ckpt_every: int = 1000
-    seed: int = 0
-    amp: str = "auto"  # auto (bf16 where fast), bf16 or fp32
-    channels_last: bool = True
-    compile: bool = False
-    vgg: str | None = None  # path to vgg19-dcbb9e9d.pth, or "random"
+    out: str = _opt("runs/default", "output folder: log.jsonl, samples/, checkpoint.pt, best/ and final/ exports")
+    width: float = _opt(0.5, "generator channel multiplier (1.0 is the paper's network; ignored with --init)")
+    crop: int = _opt(128, "training crop side in pixels")
+    side: int = _opt(128, "side at which images are decoded and kept on the device")
+    batch: int = _opt(32, "images per step, per process")
+    lr_g: float = _opt(3e-4, "generator learning rate (Adam)")
+    lr_d: float = _opt(2e-4, "discriminator learning rate (Adam)")
+    beta1: float = _opt(0.5, "Adam beta1")
+    beta2: float = _opt(0.99, "Adam beta2")
+    warmup_steps: int = _opt(200, "linear learning-rate warm-up, in steps")
+    decay_from: float = _opt(0.7, "fraction of the budget after which the rate decays (cosine, to 10%)")
+    ce_weight: float = _opt(1.0, "weight of the class-rebalanced cross-entropy on the ab bins")
+    l1_weight: float = _opt(10.0, "weight of the L1 loss on ab / 110")
+    content_weight: float = _opt(0.0, "weight of the VGG19 features[:18] content loss (needs --vgg or the torch cache)")
+    adv_weight: float = _opt(0.0, "weight of the adversarial loss (0: no discriminator at all)")
+    adv_start: float = _opt(0.5, "fraction of the budget after which the adversarial phase starts")
+    adv_loss: str = _opt("bce", "adversarial loss: bce or lsgan")
+    d_channels: int = _opt(32, "discriminator width (first layer's channels)")
+    rebalance_lambda: float = _opt(0.5, "class rebalancing: mix of the colour prior with uniform (ECCV16's lambda)")
+    ema: float = _opt(0.999, "decay of the exponential moving average of the generator (what is exported)")
+    steps: int | None = _opt(None, "budget in steps (give this or --minutes)")
+    minutes: float | None = _opt(None, "budget in minutes of training steps")
+    temperature: float = _opt(0.38, "a new generator's decoding temperature for validation; a warm start keeps its own")
+    val_every: int = _opt(500, "validate (and export best/) every N steps")
+    val_images: int = _opt(256, "validation images (centre crops)")
+    log_every: int = _opt(25, "log losses every N steps")
+    ckpt_every: int = _opt(1000, "write the resumable checkpoint every N steps")
+    seed: int = _opt(0, "seed for initialisation, batches and crops")
+    amp: str = _opt("auto", "precision: auto (bf16 where fast), bf16 or fp32")
+    channels_last: bool = _opt(True, "channels-last memory format")
+    compile: bool = _opt(False, "torch.compile the networks")
+    vgg: str | None = _opt(None, 'path to vgg19-dcbb9e9d.pth, or "random" (default: the torch cache)')
     extra: dict = field(default_factory=dict)
 
 

@@ -33,10 +33,12 @@ def add_config_flags(ap: argparse.ArgumentParser) -> None:
         if f.name == "extra":
             continue
         flag = "--" + f.name.replace("_", "-")
+        text = f.metadata["help"].replace("%", "%%")  # argparse formats help with %
+        help = text if f.default is None else f"{text} (default: {f.default})"
         if f.type == "bool":
-            ap.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+            ap.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=text)
         else:
-            ap.add_argument(flag, type=_TYPES[f.type.split(" ")[0]], default=f.default)
+            ap.add_argument(flag, type=_TYPES[f.type.split(" ")[0]], default=f.default, help=help)
 
 
 def load_banks(data: Path, side: int, group_weights: dict, val_fraction: float = 0.03) -> tuple[ImageBank, ImageBank | None]:
@@ -56,11 +58,11 @@ def load_banks(data: Path, side: int, group_weights: dict, val_fraction: float =
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--data", type=Path, required=True, help="a train.pack output folder, a .pack file, or a folder of images")
     ap.add_argument("--resume", nargs="?", const="auto", default=None, help="checkpoint (default: OUT/checkpoint.pt)")
     ap.add_argument("--init", default=None, help="warm start from exported weights (generator + discriminator)")
     ap.add_argument("--group-weight", action="append", default=[], metavar="NAME=W", help="for image-folder data")
-    ap.add_argument("--device", default=None)
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     add_config_flags(ap)
     args = ap.parse_args(argv)
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if f.name != "extra"})
