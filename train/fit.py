@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True, help="a train.pack output folder, a .pack file, or a folder of images")
     ap.add_argument("--resume", nargs="?", const="auto", default=None, help="checkpoint (default: OUT/checkpoint.pt)")
     ap.add_argument("--init", default=None, help="warm start from exported weights (generator + discriminator)")
-    ap.add_argument("--group-weight", action="append", default=[], metavar="NAME=W", help="for image-folder data")
+    ap.add_argument(
+        "--group-weight", action="append", default=[], metavar="NAME=W", help="image-folder data: sampling weight of a top-level folder"
+    )
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     add_config_flags(ap)
     args = ap.parse_args(argv)

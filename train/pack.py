@@ -35,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("root", type=Path, help="folder of colour photos (recursive)")
     ap.add_argument("out", type=Path, help="output folder for train.pack, val.pack and manifest.json")
     ap.add_argument("--max-images", type=int, default=None, help="training images to keep (weighted by group)")
-    ap.add_argument("--group-weight", action="append", default=[], metavar="NAME=W")
+    ap.add_argument(
+        "--group-weight",
+        action="append",
+        default=[],
+        metavar="NAME=W",
+        help="sampling weight of a top-level folder (repeatable; default 1)",
+    )
     ap.add_argument("--val-fraction", type=float, default=0.03, help="held out by a hash of each path")
     ap.add_argument("--val-max", type=int, default=512, help="validation images to keep at most")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--shard-mib", type=float, default=None, help="split the training pack into shards of about this size")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random draws (--max-images, --val-max)")
+    ap.add_argument("--shard-mib", type=float, default=None, help="split the training pack into shards of about this many MiB")
     args = ap.parse_args(argv)
 
     weights = parse_group_weights(args.group_weight)
