@@ -100,8 +100,12 @@ class Colorizer:
         h, w = working_shape(*L.shape, size)
         return F.interpolate(L[None, None], size=(h, w), mode="bilinear", antialias=True, align_corners=False)
 
+    def standard_of(self, image) -> Image.Image:
+        """Any supported input -> a decoded 8-bit L/RGB or 16-bit 'I' image (colorizer.images)."""
+        return to_standard(open_image(image, self.max_pixels))
+
     def lightness_of(self, image) -> torch.Tensor:
-        return lightness(to_standard(open_image(image, self.max_pixels)))
+        return lightness(self.standard_of(image))
 
     @torch.inference_mode()
     def colorize(
@@ -123,9 +127,10 @@ class Colorizer:
         if n is None:
             return self.colorize_batch([image], size, temperature, hints=[hints])[0]
         size = size or self.config.size
-        L = self.lightness_of(image)
+        std = self.standard_of(image)
+        L = lightness(std)
         logits = self.predict_logits(self.working_l(L, size))
-        return [self._render(L, ab, hints) for ab in self.alternatives(logits, n, seed, temperature)]
+        return [self._render(L, ab, hints, std.info.get("dpi")) for ab in self.alternatives(logits, n, seed, temperature)]
 
     def alternatives(self, logits: torch.Tensor, n: int, seed: int, temperature: float | None = None) -> list[torch.Tensor]:
         """n plausible, different ab maps (2, h, w) from one prediction.
@@ -144,8 +149,12 @@ class Colorizer:
         return out
 
     @staticmethod
-    def _render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None) -> Image.Image:
-        return Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
+    def _render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None, dpi: tuple | None = None) -> Image.Image:
+        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size."""
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
+        if dpi:
+            out.info["dpi"] = dpi
+        return out
 
     @torch.inference_mode()
     def colorize_batch(
@@ -153,7 +162,11 @@ class Colorizer:
     ) -> list[Image.Image]:
         """Several images; those with the same working shape run through the generator together."""
         size = size or self.config.size
-        Ls = [self.lightness_of(im) for im in images]
+        Ls, dpis = [], []
+        for image in images:
+            std = self.standard_of(image)
+            Ls.append(lightness(std))
+            dpis.append(std.info.get("dpi"))
         smalls = [self.working_l(L, size) for L in Ls]
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
         groups: dict[tuple[int, int], list[int]] = {}
@@ -164,4 +177,4 @@ class Colorizer:
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
         hints = hints or [None] * len(Ls)
-        return [self._render(L, ab, h) for L, ab, h in zip(Ls, abs_, hints)]
+        return [self._render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]

@@ -69,10 +69,12 @@ def save_image(image: Image.Image, path: str | Path, settings_line: str, format:
     """Save ``image`` with the provenance above; the format follows the suffix unless given.
 
     PNG, JPEG (quality 95), WebP and TIFF get the description, the software and the XMP; any
-    other format Pillow writes is saved as it is (it has no standard place for them).
+    other format Pillow writes is saved as it is (it has no standard place for them). The
+    image's dpi (Colorizer keeps the input's) is written where the format has room for it.
     """
     path = Path(path)
     fmt = (format or Image.registered_extensions().get(path.suffix.lower(), "")).upper()
+    resolution = {"dpi": image.info["dpi"]} if image.info.get("dpi") and fmt in ("PNG", "JPEG", "TIFF") else {}
     xmp = xmp_packet(settings_line)
     software = f"{SOFTWARE}: {settings_line}"
     if fmt == "PNG":
@@ -80,16 +82,17 @@ def save_image(image: Image.Image, path: str | Path, settings_line: str, format:
         info.add_itxt("Description", DESCRIPTION)
         info.add_itxt("Software", software)
         info.add_itxt("XML:com.adobe.xmp", xmp.decode())
-        image.save(path, format=fmt, pnginfo=info)
+        image.save(path, format=fmt, pnginfo=info, **resolution)
         return
     exif = Image.Exif()
     exif[EXIF_IMAGE_DESCRIPTION] = DESCRIPTION
     exif[EXIF_SOFTWARE] = software
     if fmt == "JPEG":
-        image.save(path, format=fmt, quality=JPEG_QUALITY, exif=exif, xmp=xmp)
+        image.save(path, format=fmt, quality=JPEG_QUALITY, exif=exif, xmp=xmp, **resolution)
     elif fmt == "WEBP":
         image.save(path, format=fmt, quality=JPEG_QUALITY, exif=exif, xmp=xmp)
     elif fmt == "TIFF":
-        image.save(path, format=fmt, tiffinfo={EXIF_IMAGE_DESCRIPTION: DESCRIPTION, EXIF_SOFTWARE: software, TIFF_XMP: xmp})
+        tags = {EXIF_IMAGE_DESCRIPTION: DESCRIPTION, EXIF_SOFTWARE: software, TIFF_XMP: xmp}
+        image.save(path, format=fmt, tiffinfo=tags, **resolution)
     else:
         image.save(path, format=fmt or None)

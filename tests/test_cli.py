@@ -35,7 +35,7 @@ def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
     w = tmp_path / "w"
     save_generator(tiny_generator, w)
     src = tmp_path / "photo.png"
-    Image.fromarray(photo[:64, :64]).save(src)
+    Image.fromarray(photo[:64, :64]).save(src, dpi=(300, 300))
     original = src.read_bytes()
     r = run_cli(src, src, "--weights", w)
     assert r.returncode == 2 and "overwrite" in r.stderr
@@ -45,6 +45,7 @@ def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
     assert np.asarray(Image.open(tmp_path / "out.png")).shape == (64, 64, 3)
     software = Image.open(tmp_path / "out.png").info["Software"]  # provenance: what made it, how
     assert software.startswith("colorizer: ECCV16 generator") and "working size 64" in software
+    assert np.allclose(Image.open(tmp_path / "out.png").info["dpi"], 300, atol=0.01)  # prints at the scan's size
 
 
 def test_missing_weights_message(tmp_path, photo):

@@ -90,6 +90,16 @@ def test_numpy_and_path_inputs(colorizer, photo, tmp_path):
     assert np.abs(np.asarray(a).astype(int) - np.asarray(c).astype(int)).max() <= 1
 
 
+def test_results_keep_the_scans_dpi(colorizer, photo, tmp_path):
+    """A 600-dpi scan stays 600 dpi (single, batch and alternatives); a file without dpi gets none."""
+    Image.fromarray(photo[:64, :64]).convert("L").save(tmp_path / "scan.tif", dpi=(600, 600))
+    Image.fromarray(photo[:64, :64]).save(tmp_path / "plain.png")
+    assert colorizer.colorize(tmp_path / "scan.tif", size=64).info["dpi"] == (600, 600)
+    scan, plain = colorizer.colorize_batch([tmp_path / "scan.tif", tmp_path / "plain.png"], size=64)
+    assert scan.info["dpi"] == (600, 600) and "dpi" not in plain.info
+    assert all(a.info["dpi"] == (600, 600) for a in colorizer.colorize(tmp_path / "scan.tif", size=64, n=2))
+
+
 def test_batch_equals_single(colorizer, photo):
     imgs = [photo[:64, :64], photo[64:128, 64:128], photo[:80, :64]]
     batch = colorizer.colorize_batch(imgs, size=64)

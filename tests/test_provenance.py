@@ -72,6 +72,14 @@ def test_png_is_lossless_and_jpeg_keeps_more_than_pillows_default(tmp_path, phot
     assert ours > default + 2
 
 
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_dpi_is_written_where_the_format_has_room(tmp_path, photo, suffix):
+    img = Image.fromarray(photo[:32, :32])
+    img.info["dpi"] = (600, 600)
+    save_image(img, tmp_path / f"a{suffix}", "x")
+    assert np.allclose(Image.open(tmp_path / f"a{suffix}").info["dpi"], 600, atol=0.01)
+
+
 def test_other_formats_save_plainly_and_unknown_suffixes_fail(tmp_path, photo):
     save_image(Image.fromarray(photo[:32, :32]), tmp_path / "a.bmp", "x")
     assert Image.open(tmp_path / "a.bmp").size == (32, 32)
