@@ -219,7 +219,8 @@ def build() -> gr.Blocks:
     with gr.Blocks(title="Colorizer") as demo:
         gr.Markdown(
             "# Colorizer\nColourise black-and-white photographs. Drop in a photo, compare before and after with the slider, "
-            "and download the full-resolution PNG. Add a colour reference to score the result (PSNR, SSIM, CIEDE2000)."
+            "and download the full-resolution PNG (its metadata says it was colourised by a model, and how). "
+            "Add a colour reference to score the result (PSNR, SSIM, CIEDE2000)."
         )
         if MISSING:
             gr.Markdown(MISSING, elem_id="missing-weights")
