@@ -1,7 +1,7 @@
 """Batch command line: colourise a file or a folder.
 
     python -m colorizer old_photo.jpg old_photo_color.png
-    python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs
+    python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs (--format jpg, webp, tif)
     python -m colorizer clip.mp4 clip_color.mp4    # a video (mp4, avi, mov, gif, mkv, webm): mp4 with its sound
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
@@ -24,13 +24,15 @@ from .provenance import save_image, settings
 from .video import VIDEO_SUFFIXES, VideoError, colorize_video
 from .weights import WeightsNotFoundError
 
+OUTPUT_FORMATS = ("png", "jpg", "webp", "tif")
 
-def plan(src: Path, dst: Path) -> list[tuple[Path, Path]]:
-    """(input, output) pairs; a folder maps onto a folder of PNGs with the same layout."""
+
+def plan(src: Path, dst: Path, fmt: str = "png") -> list[tuple[Path, Path]]:
+    """(input, output) pairs; a folder maps onto a folder of ``fmt`` files with the same layout."""
     if src.is_dir():
-        return [(p, (dst / p.relative_to(src)).with_suffix(".png")) for p in list_images(src)]
+        return [(p, (dst / p.relative_to(src)).with_suffix(f".{fmt}")) for p in list_images(src)]
     if dst.is_dir():
-        return [(src, dst / (src.stem + "_color.png"))]
+        return [(src, dst / f"{src.stem}_color.{fmt}")]
     return [(src, dst)]
 
 
@@ -42,12 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=None, help="working resolution, short side (default: the model's)")
     ap.add_argument("--temperature", type=float, default=None, help="colour intensity: lower is more vivid")
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    ap.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="png",
+        help="file type written into an output folder (a named output file keeps its own)",
+    )
     args = ap.parse_args(argv)
 
     if not args.input.exists():
         print(f"error: {args.input} does not exist", file=sys.stderr)
         return 2
-    jobs = plan(args.input, args.output)
+    jobs = plan(args.input, args.output, args.format)
     inputs = {p.resolve() for p, _ in jobs}
     clashes = [out for _, out in jobs if out.resolve() in inputs]
     if clashes:

@@ -48,6 +48,17 @@ def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
     assert np.allclose(Image.open(tmp_path / "out.png").info["dpi"], 300, atol=0.01)  # prints at the scan's size
 
 
+def test_folder_in_another_format(tmp_path, tiny_generator, photo):
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    (tmp_path / "in").mkdir()
+    Image.fromarray(photo[:64, :96]).convert("L").save(tmp_path / "in" / "a.png")
+    r = run_cli(tmp_path / "in", tmp_path / "out", "--weights", w, "--size", "64", "--format", "tif")
+    assert r.returncode == 0, r.stderr
+    out = Image.open(tmp_path / "out" / "a.tif")
+    assert out.format == "TIFF" and out.size == (96, 64) and "neural network" in out.getexif()[0x010E]
+
+
 def test_missing_weights_message(tmp_path, photo):
     src = tmp_path / "photo.png"
     Image.fromarray(photo[:64, :64]).save(src)
