@@ -256,12 +256,13 @@ def build() -> gr.Blocks:
                             alt_state = gr.State(None)
                     with gr.Column():
                         slider = gr.ImageSlider(
-                            label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["download", "fullscreen"]
+                            label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["fullscreen"]
                         )
                         notes = gr.Markdown(elem_id="notes")
                         headers = ["", "PSNR (dB)", "SSIM", "CIEDE2000", "colourfulness"]
                         table = gr.Dataframe(headers=headers, label="Metrics against the reference", interactive=False, elem_id="metrics")
-                        download = gr.File(label="Download (full-resolution PNG)")
+                        # the one download: full resolution, with its provenance (the slider's copies carry none)
+                        download = gr.File(label="Download (full-resolution PNG, marked as colourised)")
                 footer = gr.Markdown(elem_id="footer")
                 for group, (label, warning) in GROUPS.items():
                     paths = gallery(group)
