@@ -87,6 +87,11 @@ def as_hints(rows: list | None) -> list:
     return [(float(x), float(y), parse_colour(c)) for x, y, c in rows or []]
 
 
+def settings_of(size, temperature, hints: list | None) -> str:
+    """The provenance line for the app's current controls."""
+    return settings(MODEL.config, int(size), float(temperature), len(hints or []))
+
+
 def download_file(image: str, out: PIL.Image.Image, settings_line: str) -> str:
     """The full-resolution PNG to download, with its provenance (colorizer/provenance.py)."""
     path = Path(tempfile.mkdtemp(prefix="colorized-")) / f"{Path(str(image)).stem}_color.png"
@@ -128,7 +133,7 @@ def colorize(image: str | None, reference: str | None, size: int, temperature: f
         raise gr.Error(str(e)) from None
     before = grey_rgb(std)
     rows = comparison(np.asarray(out), ref) if ref is not None else []
-    path = download_file(image, out, settings(MODEL.config, int(size), float(temperature), len(hints or [])))
+    path = download_file(image, out, settings_of(size, temperature, hints))
     w, h = out.size
     footer = f"Model: ECCV16 width {MODEL.config.width}, {MODEL.config.num_bins} bins · device: {device_name()} · {took:.2f} s for {w}x{h}"
     return (before, out), rows, path, "\n\n".join(notes), footer
@@ -174,7 +179,7 @@ def alternatives(image, size, temperature, hints, seed):
         alts = MODEL.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints), n=4, seed=int(seed))
     except ValueError as e:
         raise gr.Error(str(e)) from None
-    line = f"{settings(MODEL.config, int(size), float(temperature), len(hints or []))}; 4 alternatives of seed {int(seed)}"
+    line = f"{settings_of(size, temperature, hints)}; 4 alternatives of seed {int(seed)}"
     return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], {"settings": line, "images": alts}
 
 

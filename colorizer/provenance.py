@@ -87,10 +87,8 @@ def save_image(image: Image.Image, path: str | Path, settings_line: str, format:
     exif = Image.Exif()
     exif[EXIF_IMAGE_DESCRIPTION] = DESCRIPTION
     exif[EXIF_SOFTWARE] = software
-    if fmt == "JPEG":
+    if fmt in ("JPEG", "WEBP"):  # WebP has no dpi: ``resolution`` is empty there
         image.save(path, format=fmt, quality=JPEG_QUALITY, exif=exif, xmp=xmp, **resolution)
-    elif fmt == "WEBP":
-        image.save(path, format=fmt, quality=JPEG_QUALITY, exif=exif, xmp=xmp)
     elif fmt == "TIFF":
         tags = {EXIF_IMAGE_DESCRIPTION: DESCRIPTION, EXIF_SOFTWARE: software, TIFF_XMP: xmp}
         image.save(path, format=fmt, tiffinfo=tags, **resolution)
