@@ -3,6 +3,7 @@
 # then the exported EMA generators (bf16) and logs into $OUT. Used with the workplace's lent GPU:
 #   MIN=6 bash train/gpu_round.sh            (SMOKE=1 for a 15-second check of the whole path)
 #   INIT=weights MIN=6 bash train/gpu_round.sh   (next round: warm start from the shipped weights)
+#   A_ARGS / B_ARGS: each recipe's own train.fit flags; BENCH=0 skips the throughput benchmark
 # Data: DATA (default .carry/packs) from `python -m train.pack` (weights/README.md has the command).
 # The full 17.6k-photo pack (97 MiB) exceeds one transfer (64 MiB with the tracked tree), so it is
 # packed with --shard-mib 40 into .carry/full (3 shards) and sent over back-to-back calls while the
@@ -27,12 +28,16 @@ BENCH_STEPS=20; [ "$SMOKE" = 1 ] && BENCH_STEPS=2
 
 DATA=${DATA:-.carry/packs}
 ls -la "$DATA" | tee -a "$OUT/env.txt"
-COMMON="--data $DATA --width 0.5 --batch 128 --lr-g 5e-4 --minutes $MIN --val-every 1000 --ckpt-every 2000 --log-every 50"
+COMMON="--data $DATA --width 0.5 --batch 128 --minutes $MIN --val-every ${VAL_EVERY:-1000} --val-images 490 --ckpt-every 2000 --log-every 50"
 [ -n "${INIT:-}" ] && COMMON="$COMMON --init $INIT"
 LIMIT=$(python3 -c "print(int($MIN*60+150))")
 rm -rf runs/A runs/B
-timeout $LIMIT $PY -m train.fit $COMMON --out runs/A > "$OUT/A.log" 2>&1 &
-timeout $LIMIT $PY -m train.fit $COMMON --out runs/B --adv-weight 0.05 --adv-start 0.5 $CONTENT > "$OUT/B.log" 2>&1 &
+# Recipe A: rebalanced CE + L1 (A_ARGS); recipe B: B_ARGS (default: A plus the adversarial fine-tune).
+A_ARGS=${A_ARGS:---lr-g 5e-4}
+B_ARGS=${B_ARGS:---lr-g 5e-4 --adv-weight 0.05 --adv-start 0.5 $CONTENT}
+echo "A: $A_ARGS | B: $B_ARGS" | tee -a "$OUT/env.txt"
+timeout $LIMIT $PY -m train.fit $COMMON $A_ARGS --out runs/A > "$OUT/A.log" 2>&1 &
+timeout $LIMIT $PY -m train.fit $COMMON $B_ARGS --out runs/B > "$OUT/B.log" 2>&1 &
 wait
 tail -c 1500 "$OUT/A.log"; tail -c 1500 "$OUT/B.log"
 for r in A B; do
