@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from functools import partial
 
 import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
 
 from colorizer import Colorizer
 from colorizer.data import pack_manifest
-from colorizer.evaluate import load_references, score_decodings
+from colorizer.evaluate import load_references, score_as_shipped
 from colorizer.metrics import all_metrics, gray_baseline
 
 GENERAL = ["imagenet_val227", "imagenet_eli", "imagenet_ajs", "bsds500"]
 
 
 def scores(weights: str | None, refs: list[np.ndarray]) -> list[dict[str, float]]:
-    col = Colorizer.from_pretrained(weights, device="cpu")
-    decode = partial(col.generator.decode, temperature=col.config.temperature, upsample=False)
-    return score_decodings(col, refs, col.config.size, {"model": decode})["model"]
+    return score_as_shipped(Colorizer.from_pretrained(weights, device="cpu"), refs)
 
 
 def row(label: str, idx: list[int], new: list[dict], old: list[dict], gray: list[dict]) -> str:

@@ -9,12 +9,11 @@ and the colourfulness against the photo's own; decoded as the weights are shippe
 from __future__ import annotations
 
 import argparse
-from functools import partial
 
 import common  # noqa: F401  (puts the repository on sys.path)
 
 from colorizer import Colorizer
-from colorizer.evaluate import load_references, score_decodings
+from colorizer.evaluate import load_references, score_as_shipped
 from colorizer.images import list_images
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline
 
@@ -30,8 +29,7 @@ def main() -> None:
     refs = load_references(args.data)
     if not refs:
         raise SystemExit(f"no images in {args.data}")
-    decode = partial(col.generator.decode, temperature=col.config.temperature, upsample=False)
-    scores = score_decodings(col, refs, col.config.size, {"model": decode})["model"]
+    scores = score_as_shipped(col, refs)
     rows = []
     for name, ref, m in zip(names, refs, scores):
         gray = all_metrics(gray_baseline(ref), ref)

@@ -45,6 +45,12 @@ def score_decodings(
     return scores
 
 
+def score_as_shipped(colorizer: Colorizer, refs: list[np.ndarray]) -> list[dict[str, float]]:
+    """Per-image metrics at the weights' own working size and temperature (as the product decodes)."""
+    decode = partial(colorizer.generator.decode, temperature=colorizer.config.temperature, upsample=False)
+    return score_decodings(colorizer, refs, colorizer.config.size, {"shipped": decode})["shipped"]
+
+
 def evaluate(
     colorizer: Colorizer, refs: list[np.ndarray], sizes: list[int], temperatures: list[float], progress: bool = True
 ) -> list[dict]:

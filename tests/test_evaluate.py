@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from colorizer import Colorizer
-from colorizer.evaluate import evaluate, score_decodings
+from colorizer.evaluate import evaluate, score_as_shipped, score_decodings
 from colorizer.metrics import all_metrics, gray_baseline, mean_metrics
 
 
@@ -27,3 +27,12 @@ def test_evaluate_matches_colorize_for_each_setting(col, photo):
         direct = all_metrics(np.asarray(col.colorize(photo, size=64, temperature=row["temperature"])), photo)
         assert row["ciede2000"] == pytest.approx(direct["ciede2000"], abs=1e-3)
     assert rows[1]["ciede2000"] != rows[2]["ciede2000"]
+
+
+def test_score_as_shipped_uses_the_weights_own_size_and_temperature(col, photo):
+    col.config.size, col.config.temperature = 64, 0.38
+    got = score_as_shipped(col, [photo])[0]
+    direct = all_metrics(np.asarray(col.colorize(photo)), photo)
+    other = all_metrics(np.asarray(col.colorize(photo, size=96, temperature=1.0)), photo)
+    assert got["ciede2000"] == pytest.approx(direct["ciede2000"], abs=1e-3)
+    assert got["ciede2000"] != pytest.approx(other["ciede2000"], abs=1e-3)
