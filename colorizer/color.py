@@ -80,6 +80,11 @@ def luminance_to_l(y: torch.Tensor) -> torch.Tensor:
     return 116 * _f(y) - 16
 
 
+def l_to_gray(L: torch.Tensor) -> torch.Tensor:
+    """L* -> the sRGB grey value in [0, 1] of that lightness (what a grey photo's pixels hold)."""
+    return linear_to_srgb(_finv((L + 16) / 116)).clamp(0, 1)
+
+
 def rgb_to_l(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB (…, 3, H, W) -> L (…, 1, H, W) without computing a and b."""
     y = _mix(XYZ_FROM_RGB[1:2], srgb_to_linear(rgb))

@@ -107,17 +107,17 @@ def lightness(img: Image.Image) -> torch.Tensor:
     return torch.from_numpy(lightness8(a))
 
 
-# A picture counts as colour when at least COLOUR_FRACTION of its pixels have chroma above
-# COLOUR_CHROMA *and* their hues spread out: the chroma-weighted mean resultant length of the hue
+# A picture counts as colour when at least COLOR_FRACTION of its pixels have chroma above
+# COLOR_CHROMA *and* their hues spread out: the chroma-weighted mean resultant length of the hue
 # angles is below HUE_CONCENTRATION (0.995 = a circular spread of about 6 degrees). Sepia and other
 # toned scans have chroma but one hue (>= 0.999 measured), so they count as grey; colour photos
 # measured 0.56-0.986 (Kodak24 samples, scikit-image's astronaut, coffee, chelsea, rocket).
-COLOUR_CHROMA = 8.0
-COLOUR_FRACTION = 0.05
+COLOR_CHROMA = 8.0
+COLOR_FRACTION = 0.05
 HUE_CONCENTRATION = 0.995
 
 
-def is_colour(img: Image.Image) -> bool:
+def is_color(img: Image.Image) -> bool:
     """True for a real colour photo; False for grey, sepia or otherwise toned pictures."""
     std = to_standard(img)
     if std.mode in ("L", "I"):
@@ -127,11 +127,17 @@ def is_colour(img: Image.Image) -> bool:
     lab = rgb_to_lab(torch.from_numpy(np.asarray(small, dtype=np.float32) / 255).permute(2, 0, 1))
     a, b = lab[1].flatten(), lab[2].flatten()
     chroma = torch.hypot(a, b)
-    coloured = chroma > COLOUR_CHROMA
-    if coloured.float().mean() < COLOUR_FRACTION:
+    coloured = chroma > COLOR_CHROMA
+    if coloured.float().mean() < COLOR_FRACTION:
         return False
     concentration = torch.hypot(a[coloured].sum(), b[coloured].sum()) / chroma[coloured].sum()
     return bool(concentration < HUE_CONCENTRATION)
+
+
+def is_colour(img: Image.Image) -> bool:
+    """Deprecated spelling of ``is_color`` (identifiers say "color" throughout)."""
+    warnings.warn("colorizer.images.is_colour is deprecated: use is_color", DeprecationWarning, stacklevel=2)
+    return is_color(img)
 
 
 def list_images(folder: str | Path) -> list[Path]:

@@ -43,11 +43,11 @@ def autocast(device: torch.device, dtype: torch.dtype):
     return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(device.type, dtype=dtype)
 
 
-def working_shape(h: int, w: int, size: int) -> tuple[int, int]:
-    """Short side -> ``size``, long side at most 2x that, both multiples of 8 (the net's stride)."""
+def working_shape(h: int, w: int, size: int, multiple: int = 8) -> tuple[int, int]:
+    """Short side -> ``size``, long side at most 2x that, both multiples of ``multiple`` (the net's)."""
     scale = size / min(h, w)
     hh, ww = min(round(h * scale), 2 * size), min(round(w * scale), 2 * size)
-    return max(8, round(hh / 8) * 8), max(8, round(ww / 8) * 8)
+    return max(multiple, round(hh / multiple) * multiple), max(multiple, round(ww / multiple) * multiple)
 
 
 def compose(L: torch.Tensor, ab_small: torch.Tensor) -> np.ndarray:
@@ -84,20 +84,20 @@ class Colorizer:
 
     @torch.inference_mode()
     def predict_logits(self, L: torch.Tensor) -> torch.Tensor:
-        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/4, w/4) on the model's device."""
+        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/s, w/s) on the model's device."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
             return self.generator(x)
 
     @torch.inference_mode()
     def predict_ab(self, L: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
-        """L (B, 1, h, w) at working size -> ab (B, 2, h/4, w/4), float32 on the CPU."""
+        """L (B, 1, h, w) at working size -> ab (B, 2, h/s, w/s), float32 on the CPU (s: output stride)."""
         T = temperature if temperature is not None else self.config.temperature
         return self.generator.decode(self.predict_logits(L), T, upsample=False).cpu()
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
-        h, w = working_shape(*L.shape, size)
+        h, w = working_shape(*L.shape, size, self.generator.input_multiple)
         return F.interpolate(L[None, None], size=(h, w), mode="bilinear", antialias=True, align_corners=False)
 
     def standard_of(self, image) -> Image.Image:

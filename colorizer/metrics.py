@@ -8,8 +8,11 @@ Suesstrunk (2003) with signed rg/yb. Always read a model's numbers beside the gr
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from skimage.color import deltaE_ciede2000, lab2rgb, rgb2lab
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from .images import DEFAULT_MAX_PIXELS, is_color, open_image, to_standard
 
 METRICS = ("psnr", "ssim", "ciede2000", "auc", "colorfulness")
 
@@ -75,3 +78,23 @@ def comparison(pred: np.ndarray, ref: np.ndarray) -> list[list]:
         rows.append([name, round(m["psnr"], 2), round(m["ssim"], 4), round(m["ciede2000"], 2), round(m["colorfulness"], 1)])
     rows.append(["reference", "", "", "", round(gt, 1)])
     return rows
+
+
+def reference_for(photo: Image.Image, reference=None, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray | None, list[str]]:
+    """The colour reference to score a colourisation of ``photo`` against, and notes for the user.
+
+    A photo that is really in colour is its own reference (it is turned grey before colourising);
+    an explicit reference wins, resized to the photo's size when it differs.
+    """
+    ref, notes = None, []
+    if is_color(photo):
+        ref = np.asarray(photo.convert("RGB"))
+        notes.append("Your picture is in colour: it was turned to grey first, and the original is used as the reference.")
+    if reference is not None:
+        ref_img = to_standard(open_image(reference, max_pixels)).convert("RGB")
+        if ref_img.size != photo.size:
+            w, h = ref_img.size
+            notes.append(f"The reference ({w}x{h}) was resized to the result ({photo.size[0]}x{photo.size[1]}).")
+            ref_img = ref_img.resize(photo.size, Image.LANCZOS)
+        ref = np.asarray(ref_img)
+    return ref, notes

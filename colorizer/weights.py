@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .files import atomic_write
-from .models import Discriminator, Generator, GeneratorConfig
+from .models import Discriminator, Generator, GeneratorConfig, build_generator
 
 REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 MAX_SHARD_BYTES = 16 * 1024 * 1024
@@ -91,7 +91,7 @@ def _load_into(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
 
 def load_generator(folder: str | Path) -> Generator:
     state, cfg = load_state(folder, "generator")
-    model = Generator(GeneratorConfig.from_dict(cfg))
+    model = build_generator(GeneratorConfig.from_dict(cfg))
     _load_into(model, state)
     return model.eval()
 
@@ -109,7 +109,8 @@ def load_official_eccv16(path: str | Path) -> Generator:
     if not isinstance(state, dict) or "model_out.weight" not in state:
         raise ValueError(f"{path} is not an ECCV16 state dict (no 'model_out.weight')")
     num_bins = state["model_out.weight"].shape[1]
-    model = Generator(GeneratorConfig(width=1.0, num_bins=num_bins, temperature=1.0, extra={"source": "official ECCV16"}))
+    config = GeneratorConfig(width=1.0, num_bins=num_bins, temperature=1.0, arch="eccv16", extra={"source": "official ECCV16"})
+    model = build_generator(config)
     _load_into(model, dict(state))
     return model.eval()
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from colorizer.color import ab_gamut
-from colorizer.models import Generator, GeneratorConfig
+from colorizer.models import Generator, GeneratorConfig, build_generator
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("COLORIZER_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -34,7 +34,7 @@ def _seed():
 def tiny_generator() -> Generator:
     """A width-0.125 generator with the computed gamut: fast, random, deterministic."""
     torch.manual_seed(0)
-    return Generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
+    return build_generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
 
 
 @pytest.fixture

@@ -89,6 +89,36 @@ def call(client, image, reference=None, size=128, temperature=1.0):
     return client.predict(handle_file(image), handle_file(reference) if reference else None, size, temperature, api_name="/colorize")
 
 
+def test_the_image_alone_is_enough(server, tmp_path, photo):
+    from gradio_client import Client, handle_file
+
+    path = save(tmp_path, "photo.png", np.asarray(Image.fromarray(photo).convert("L").resize((120, 80))))
+    (before, after), table, download, notes, footer = Client(server.url, verbose=False).predict(handle_file(path), api_name="/colorize")
+    assert Image.open(after).size == (120, 80) and "working size" in Image.open(download).info["Software"]
+
+
+def test_importing_the_app_loads_no_model_and_hints_are_drawn(photo):
+    import app
+
+    assert app.loaded.cache_info().currsize == 0  # the model loads on first use, not at import
+    grey = Image.fromarray(photo).convert("RGB")
+    marked = np.asarray(app.mark_hints(grey, [(100, 50, (200, 30, 30)), (300, 400, (20, 200, 40))]))
+    assert tuple(marked[50, 100]) == (200, 30, 30) and tuple(marked[400, 300]) == (20, 200, 40)
+    assert np.array_equal(np.asarray(grey)[:40], marked[:40])  # nothing else changes
+    assert app.mark_hints(grey, []) is grey
+
+
+def test_a_swapped_in_model_colorizes_and_marks_the_hint(monkeypatch, tmp_path, photo, tiny_generator):
+    import app
+    from colorizer import Colorizer
+
+    monkeypatch.setattr(app, "loaded", lambda: (Colorizer(tiny_generator, device="cpu"), ""))
+    path = save(tmp_path, "g.png", np.asarray(Image.fromarray(photo).convert("L").resize((96, 64))))
+    (before, after), rows, download, notes, footer = app.colorize(path, None, 64, 1.0, [[30, 20, "#ff0000"]])
+    assert after.size == (96, 64) and tuple(np.asarray(before)[20, 30]) == (255, 0, 0)
+    assert rows == [] and "1 colour hint" in Image.open(download).info["Software"]
+
+
 def test_colorize_keeps_size(server, tmp_path, photo):
     grey = np.asarray(Image.fromarray(photo).convert("L").resize((300, 200)))
     (before, after), table, download, notes, footer = call(server.client(), save(tmp_path, "g.png", grey))
@@ -110,7 +140,7 @@ def test_reference_metrics_match_the_core(server, tmp_path, photo):
         assert np.allclose([float(x) for x in got[1:]], want[1:], atol=0.011)
 
 
-def test_colour_input_becomes_grey_and_its_own_reference(server, tmp_path, photo):
+def test_color_input_becomes_grey_and_its_own_reference(server, tmp_path, photo):
     (before, _), table, _, notes, _ = call(server.client(), save(tmp_path, "c.png", photo[::2, ::2]))
     assert "in colour" in notes
     b = np.asarray(Image.open(before).convert("RGB")).astype(int)

@@ -82,7 +82,7 @@ def test_soft_encode_uses_five_nearest_bins():
     assert z[0, :, 0, 0].argmax() == nearest
 
 
-def test_rebalancing_weights_favour_rare_colours():
+def test_rebalancing_weights_favor_rare_colors():
     c = ab_gamut()
     counts = torch.ones(len(c))
     counts[(c == 0).all(dim=1)] = 1000  # grey dominates, as in photos
@@ -92,7 +92,7 @@ def test_rebalancing_weights_favour_rare_colours():
     assert w[(c == 0).all(dim=1)].item() < w.median().item()
 
 
-def test_colour_maths_is_differentiable():
+def test_color_maths_is_differentiable():
     lab = torch.tensor([[[[50.0]], [[20.0]], [[-30.0]]]], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: lab_to_rgb(x), (lab,))
     rgb = torch.rand(1, 3, 2, 2, dtype=torch.float64, requires_grad=True)

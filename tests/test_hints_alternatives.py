@@ -21,7 +21,7 @@ def two_regions(w: int = 160, h: int = 120) -> np.ndarray:
     return a
 
 
-def expected_colour(L: float, rgb: tuple[int, int, int]) -> np.ndarray:
+def expected_color(L: float, rgb: tuple[int, int, int]) -> np.ndarray:
     lab = rgb_to_lab(torch.tensor(rgb, dtype=torch.float64).view(1, 3, 1, 1) / 255)[0, :, 0, 0]
     lab[0] = L
     return gamut_map(lab.view(3, 1, 1))[:, 0, 0].numpy()
@@ -33,7 +33,7 @@ def test_hints_are_honoured_spread_and_stop_at_edges(colorizer):
     out = np.asarray(colorizer.colorize(img, size=64, hints=hints))
     lab = rgb2lab(out)
     for x, y, rgb in hints:
-        want = expected_colour(lab[y, x, 0], rgb)
+        want = expected_color(lab[y, x, 0], rgb)
         assert deltaE_ciede2000(lab[y, x], want) < 5, (x, y)
     # the red spreads through the left region and the blue through the right, not across the edge
     left, right = lab[:, 5:70].reshape(-1, 3), lab[:, 90:155].reshape(-1, 3)
@@ -79,4 +79,4 @@ def test_alternatives_take_hints(colorizer):
     hint = (30, 60, (200, 30, 30))
     for alt in colorizer.colorize(Image.fromarray(two_regions()), size=64, n=2, hints=[hint]):
         lab = rgb2lab(np.asarray(alt))
-        assert deltaE_ciede2000(lab[60, 30], expected_colour(lab[60, 30, 0], hint[2])) < 5
+        assert deltaE_ciede2000(lab[60, 30], expected_color(lab[60, 30, 0], hint[2])) < 5

@@ -40,7 +40,7 @@ def test_colorfulness():
     assert np.isclose(colorfulness(red), 0.3 * np.hypot(255, 127.5))
 
 
-def test_gray_baseline_has_no_colour_and_keeps_l(photo):
+def test_gray_baseline_has_no_color_and_keeps_l(photo):
     g = gray_baseline(photo[::4, ::4])
     assert colorfulness(g) < 1.0
     m = all_metrics(g, photo[::4, ::4])

@@ -9,7 +9,8 @@ import torch
 from PIL import Image
 
 from colorizer import Colorizer
-from colorizer.data import SHARD_GLOB, ImageBank, scan_folder
+from colorizer.color import rgb_to_lab
+from colorizer.data import SHARD_GLOB, ImageBank, center_crops, scan_folder
 from colorizer.losses import VGGWeightsMissing, vgg19_features
 from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.trainer import TrainConfig, Trainer
@@ -105,16 +106,45 @@ def test_vgg_weights_from_cache_and_path(tmp_path, monkeypatch):
     assert torch.equal(vgg19_features(ckpt)[0].weight, state["features.0.weight"])
 
 
-def test_learning_is_real():
-    """Width 0.25, <= 60 s on this CPU, 16 real photos: the loss falls and the colours beat grey."""
+def test_unet_trains_its_decoder_from_cached_encoder_features(tmp_path):
+    bank = synthetic_bank()
+    cfg = tiny_config(tmp_path, steps=3, arch="unet_lite0", encoder_init="random", cache_features=True)
+    tr = Trainer(cfg, bank)
+    assert [f.shape[0] for f in tr.features] == [16] * 4  # each image and its mirror image
+    rgb = center_crops(bank.images[2:3], 32).flip(-1)
+    with torch.no_grad():
+        mirror = tr.G.encode(rgb_to_lab(rgb)[:, :1])
+    assert torch.allclose(tr.features[1][5].float(), mirror[1][0], atol=0.05, rtol=0.02)  # row 2i + 1: the mirror image
+    encoder = {k: v.clone() for k, v in tr.G.encoder.state_dict().items()}
+    head = tr.G.head.weight.clone()
+    tr.fit()
+    assert all(torch.equal(v, tr.G.encoder.state_dict()[k]) for k, v in encoder.items())  # frozen, statistics too
+    assert not torch.equal(head, tr.G.head.weight)
+    with pytest.raises(ValueError, match="frozen encoder"):
+        Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0", encoder_init="random", cache_features=True, encoder_lr=0.1), bank)
+
+
+def test_unet_encoder_learns_at_its_own_rate(tmp_path):
+    tr = Trainer(tiny_config(tmp_path, steps=2, arch="unet_lite0", encoder_init="random", encoder_lr=0.1), synthetic_bank())
+    stem = tr.G.encoder._conv_stem.weight.clone()
+    tr.fit()
+    assert not torch.equal(stem, tr.G.encoder._conv_stem.weight)
+    assert [g["lr_mult"] for g in tr.opt_g.param_groups] == [1.0, 0.1]
+
+
+LEARNING_STEPS = 80  # about 30 s on one busy core; a slower machine only takes longer, never fails
+
+
+def test_learning_is_real(tmp_path):
+    """Width 0.25, 16 real photos, a budget in steps (never seconds): the loss falls and the colours beat grey."""
     root = shared("train", "bsds500")
     records = scan_folder(root)[:16]
     bank = ImageBank.from_records(records, side=64)
-    cfg = TrainConfig(out="/tmp/colorizer-learning-test", width=0.25, crop=64, side=64, batch=16, amp="fp32", minutes=0.75,
+    cfg = TrainConfig(out=str(tmp_path), width=0.25, crop=64, side=64, batch=16, amp="fp32", steps=LEARNING_STEPS,
                       val_every=0, ckpt_every=0, log_every=5, lr_g=2e-3, warmup_steps=10, decay_from=0.8)  # fmt: skip
     tr = Trainer(cfg, bank)
     tr.fit()
-    log = read_log("/tmp/colorizer-learning-test/log.jsonl")
+    log = read_log(tmp_path / "log.jsonl")
     first, last = np.mean([r["loss_g"] for r in log[:2]]), np.mean([r["loss_g"] for r in log[-2:]])
     assert last < 0.8 * first, (first, last)
     col = Colorizer(tr.ema, device="cpu")

