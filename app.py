@@ -24,7 +24,8 @@ import PIL.ImageDraw
 import torch
 
 from colorizer import Colorizer
-from colorizer.images import IMAGE_SUFFIXES, ImageError, lightness, open_image, to_standard
+from colorizer.files import IMAGE_SUFFIXES
+from colorizer.images import ImageError, lightness, open_image, to_standard
 from colorizer.inference import compose
 from colorizer.metrics import comparison, reference_for
 from colorizer.models import describe

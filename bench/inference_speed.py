@@ -90,11 +90,11 @@ def main() -> None:
     print("\nAround the model, 2048x1536 (3.15 MP), the shipped weights' prediction, fp32:")
     big = photo(2048, 1536)
     col = Colorizer.from_pretrained(device="cpu", dtype=torch.float32)
-    L = col.lightness_of(big)
+    L = col.read(big)[0]
     small = col.working_l(L, col.config.size)
     ab = col.predict_ab(small)[0]
     steps = {
-        "read + lightness": median_ms(lambda: col.lightness_of(big), repeat),
+        "read + lightness": median_ms(lambda: col.read(big)[0], repeat),
         "resize to working size": median_ms(lambda: col.working_l(L, col.config.size), repeat),
         "upsample ab + gamut map + RGB": median_ms(lambda: compose(L, ab), repeat),
     }

@@ -6,13 +6,17 @@
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
 place) and says in its metadata that its colours came from a model (colorizer/provenance.py),
-unreadable files are skipped with a message, and the exit code is 1 if any failed.
+unreadable files are skipped with a message, and the exit code is 1 if any failed. A folder is a
+pipeline: the next photos are read, and the last ones written, while the network runs
+(bench/batch_speed.py measures it).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
@@ -25,6 +29,8 @@ from .video import VIDEO_SUFFIXES, VideoError, colorize_video
 from .weights import WeightsNotFoundError
 
 OUTPUT_FORMATS = ("png", "jpg", "webp", "tif")
+READ_AHEAD = 2  # photos decoded ahead of the network
+WRITERS = 2  # threads encoding and writing results (PNG, JPEG and TIFF encoders release the GIL)
 
 
 def plan(src: Path, dst: Path, fmt: str = "png") -> list[tuple[Path, Path]]:
@@ -69,18 +75,57 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
         return video(colorizer, args)
-    failed = 0
     line = settings(colorizer.config, args.size, args.temperature)
-    for src, dst in tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2):
-        try:
-            image = colorizer.colorize(src, size=args.size, temperature=args.temperature)
-            atomic_write(dst, lambda tmp, image=image: save_image(image, tmp, line))
-        except (ImageError, OSError, ValueError) as e:
-            failed += 1
-            tqdm.write(f"skipped {src}: {e}", file=sys.stderr)
-    done = len(jobs) - failed
-    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    failed = colorize_files(colorizer, jobs, line, args.size, args.temperature)
+    if args.input.is_file():
+        if not failed:
+            print(f"wrote {jobs[0][1]}", file=sys.stderr)
+        return 1 if failed else 0
+    done = len(jobs) - len(failed)
+    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {len(failed)} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
+
+
+def colorize_files(
+    colorizer: Colorizer, jobs: list[tuple[Path, Path]], line: str, size: int | None = None, temperature: float | None = None
+) -> list[Path]:
+    """Colourise (input, output) pairs; returns the inputs that failed, each reported once.
+
+    Reading runs READ_AHEAD photos ahead in one thread and writing in WRITERS threads, so the
+    network (which has the cores to itself during its matrix work) rarely waits on files.
+    """
+    failed: list[Path] = []
+
+    def fail(src: Path, e: Exception) -> None:
+        failed.append(src)
+        tqdm.write(f"skipped {src}: {getattr(e, 'reason', e)}", file=sys.stderr)
+
+    def finish(write: tuple[Path, Future]) -> None:
+        src, future = write
+        try:
+            future.result()
+        except (OSError, ValueError) as e:
+            fail(src, e)
+
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(WRITERS) as writer:
+        reads = deque(reader.submit(colorizer.read, src) for src, _ in jobs[:READ_AHEAD])
+        writes: deque[tuple[Path, Future]] = deque()
+        for i, (src, dst) in enumerate(tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2)):
+            read = reads.popleft()
+            if i + READ_AHEAD < len(jobs):
+                reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
+            try:
+                L, dpi = read.result()
+                image = colorizer.render(L, colorizer.ab_for(L, size, temperature), dpi=dpi)
+            except (ImageError, OSError, ValueError) as e:
+                fail(src, e)
+                continue
+            writes.append((src, writer.submit(atomic_write, dst, lambda tmp, image=image: save_image(image, tmp, line))))
+            while len(writes) > 2 * WRITERS:  # bounded: results wait in memory for at most this many writes
+                finish(writes.popleft())
+        while writes:
+            finish(writes.popleft())
+    return failed
 
 
 def video(colorizer: Colorizer, args: argparse.Namespace) -> int:

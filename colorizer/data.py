@@ -24,8 +24,8 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from .files import atomic_write
-from .images import IMAGE_SUFFIXES
+from .color import downsample_ab, rebalance_weights, rgb_to_lab, smooth_prior
+from .files import IMAGE_SUFFIXES, atomic_write
 
 PAIRED_COLOR = ("color", "colour", "colorized", "rgb")
 PAIRED_GRAY = ("black", "gray", "grey", "bw", "grayscale")
@@ -245,3 +245,13 @@ def center_crops(images: torch.Tensor, size: int) -> torch.Tensor:
     S = images.shape[-1]
     o = (S - size) // 2
     return images[..., o : o + size, o : o + size].float() / 255
+
+
+def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, stride: int = 4, n: int = 1000) -> torch.Tensor:
+    """Rebalancing weights from the bin frequencies of (up to n) training images' ab at the output stride."""
+    counts = torch.zeros(centres.shape[0])
+    for i in range(0, min(n, len(bank)), 100):
+        x = center_crops(bank.images[i : min(n, i + 100)].cpu(), bank.images.shape[-1])
+        pts = downsample_ab(rgb_to_lab(x)[:, 1:], stride).permute(0, 2, 3, 1).reshape(-1, 2)
+        counts += torch.bincount(torch.cdist(pts, centres).argmin(dim=1), minlength=centres.shape[0]).float()
+    return rebalance_weights(smooth_prior(counts, centres), lam)

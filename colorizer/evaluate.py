@@ -12,12 +12,11 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 from .data import pack_blobs
-from .images import lightness, list_images, open_image, to_standard
-from .inference import Colorizer, compose
+from .images import list_images, open_image, to_standard
+from .inference import Colorizer
 from .metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
 
 
@@ -36,10 +35,10 @@ def score_decodings(
     """
     scores: dict[object, list] = {k: [] for k in decoders}
     for ref in refs:
-        L = lightness(Image.fromarray(ref))
-        logits = colorizer.predict_logits(colorizer.working_l(L, size))
+        L = colorizer.read(ref)[0]
+        logits = colorizer.logits_for(L, size)
         for k, decode in decoders.items():
-            scores[k].append(all_metrics(compose(L, decode(logits)[0].cpu()), ref))
+            scores[k].append(all_metrics(np.asarray(colorizer.render(L, decode(logits)[0].cpu())), ref))
         if bar is not None:
             bar.update()
     return scores

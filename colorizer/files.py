@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader (or a crash) never sees half a file.
+"""Files: which ones are images, and atomic writes (a reader, or a crash, never sees half a file).
 
 Weights, checkpoints, packs and colourised images are all written to a temporary file beside the
 target and renamed into place, which is atomic on one file system.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> None:

@@ -16,14 +16,22 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .color import luminance_to_l, rgb_to_lab, srgb_to_linear
+from .files import IMAGE_SUFFIXES
 from .kernels import lightness8
 
 DEFAULT_MAX_PIXELS = 100_000_000
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 
 
 class ImageError(ValueError):
-    """An input that cannot be colourised; the message says why in words a user understands."""
+    """An input that cannot be colourised; the message says why in words a user understands.
+
+    ``reason`` is the why alone; the message starts with the file's name when there is one, so a
+    caller that names the file itself (the batch command) prints ``reason`` and says it once.
+    """
+
+    def __init__(self, reason: str, source: str | None = None):
+        super().__init__(f"{source}: {reason}" if source else reason)
+        self.reason = reason
 
 
 def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -37,18 +45,22 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
     elif isinstance(source, Image.Image):
         img = source
     else:
-        name = "image data" if isinstance(source, bytes) else str(source)
+        name = None if isinstance(source, bytes) else str(source)
+        if (isinstance(source, bytes) and not source) or (isinstance(source, (str, Path)) and _is_empty_file(source)):
+            raise ImageError("the file is empty", name)
         try:
             fp = io.BytesIO(source) if isinstance(source, bytes) else source
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img = Image.open(fp)
         except FileNotFoundError:
-            raise ImageError(f"file not found: {name}") from None
+            raise ImageError("file not found", name) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageError(f"{name}: the image is too large (a possible decompression bomb)") from None
-        except (UnidentifiedImageError, OSError, SyntaxError) as e:
-            raise ImageError(f"{name}: not a readable image ({e})") from None
+            raise ImageError("the image is too large (a possible decompression bomb)", name) from None
+        except UnidentifiedImageError:  # its own message repeats the path
+            raise ImageError("not a readable image (an unknown format, or a damaged file)", name) from None
+        except (OSError, SyntaxError) as e:
+            raise ImageError(f"not a readable image ({e})", name) from None
     w, h = img.size
     if max_pixels is not None and w * h > max_pixels:
         raise ImageError(f"the image is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f}")
@@ -62,6 +74,13 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"the image file is corrupt or truncated ({e})") from None
     return img
+
+
+def _is_empty_file(path: str | Path) -> bool:
+    try:
+        return Path(path).stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _from_array(a: np.ndarray) -> Image.Image:

@@ -7,7 +7,6 @@ stays bounded and every detail of the photo comes from the photo itself.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -16,31 +15,16 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import kernels
+from .files import atomic_write
 from .hints import Hint, apply_hints
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator
+from .precision import autocast, default_device, fast_dtype
+from .provenance import save_image, settings
 from .weights import load_any_generator, resolve_weights
 
+SETTINGS_KEY = "colorizer_settings"  # Image.info key: how a colourisation was made, for Colorizer.save
 ALTERNATIVE_SIGMA = 1.8  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def fast_dtype(device: torch.device) -> torch.dtype:
-    """The fastest safe dtype for the generator: bf16 on GPUs and on CPUs with native bf16.
-
-    Never fp16 on a CPU (about 1 GFLOP/s there); fp16 on GPUs too old for bf16.
-    """
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
-
-
-def autocast(device: torch.device, dtype: torch.dtype):
-    """Mixed precision in ``dtype`` on ``device``, or nothing for fp32."""
-    return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast(device.type, dtype=dtype)
 
 
 def working_shape(h: int, w: int, size: int, multiple: int = 8) -> tuple[int, int]:
@@ -100,12 +84,27 @@ class Colorizer:
         h, w = working_shape(*L.shape, size, self.generator.input_multiple)
         return F.interpolate(L[None, None], size=(h, w), mode="bilinear", antialias=True, align_corners=False)
 
-    def standard_of(self, image) -> Image.Image:
-        """Any supported input -> a decoded 8-bit L/RGB or 16-bit 'I' image (colorizer.images)."""
-        return to_standard(open_image(image, self.max_pixels))
+    # The one path every caller takes: read -> lightness -> working size -> logits -> ab -> render.
+    def read(self, image) -> tuple[torch.Tensor, tuple | None]:
+        """Any supported input -> its full-resolution L (H, W) and its dpi (colorizer.images)."""
+        std = to_standard(open_image(image, self.max_pixels))
+        return lightness(std), std.info.get("dpi")
 
-    def lightness_of(self, image) -> torch.Tensor:
-        return lightness(self.standard_of(image))
+    def logits_for(self, L: torch.Tensor, size: int | None = None) -> torch.Tensor:
+        """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's)."""
+        return self.predict_logits(self.working_l(L, size or self.config.size))
+
+    def ab_for(self, L: torch.Tensor, size: int | None = None, temperature: float | None = None) -> torch.Tensor:
+        """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU."""
+        return self.predict_ab(self.working_l(L, size or self.config.size), temperature)[0]
+
+    @staticmethod
+    def render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
+        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size."""
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
+        if dpi:
+            out.info["dpi"] = dpi
+        return out
 
     @torch.inference_mode()
     def colorize(
@@ -126,11 +125,11 @@ class Colorizer:
         """
         if n is None:
             return self.colorize_batch([image], size, temperature, hints=[hints])[0]
-        size = size or self.config.size
-        std = self.standard_of(image)
-        L = lightness(std)
-        logits = self.predict_logits(self.working_l(L, size))
-        return [self._render(L, ab, hints, std.info.get("dpi")) for ab in self.alternatives(logits, n, seed, temperature)]
+        L, dpi = self.read(image)
+        alts = [self.render(L, ab, hints, dpi) for ab in self.alternatives(self.logits_for(L, size), n, seed, temperature)]
+        for i, out in enumerate(alts):
+            out.info[SETTINGS_KEY] = f"{self.settings(size, temperature, hints)}; alternative {i + 1} of seed {seed}"
+        return alts
 
     def alternatives(self, logits: torch.Tensor, n: int, seed: int, temperature: float | None = None) -> list[torch.Tensor]:
         """n plausible, different ab maps (2, h, w) from one prediction.
@@ -148,25 +147,13 @@ class Colorizer:
             out.append(self.generator.decode(logits.float() + field, T, upsample=False)[0].cpu())
         return out
 
-    @staticmethod
-    def _render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None, dpi: tuple | None = None) -> Image.Image:
-        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size."""
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
-        if dpi:
-            out.info["dpi"] = dpi
-        return out
-
     @torch.inference_mode()
     def colorize_batch(
         self, images: list, size: int | None = None, temperature: float | None = None, hints: list[list[Hint] | None] | None = None
     ) -> list[Image.Image]:
         """Several images; those with the same working shape run through the generator together."""
         size = size or self.config.size
-        Ls, dpis = [], []
-        for image in images:
-            std = self.standard_of(image)
-            Ls.append(lightness(std))
-            dpis.append(std.info.get("dpi"))
+        Ls, dpis = zip(*(self.read(image) for image in images))
         smalls = [self.working_l(L, size) for L in Ls]
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
         groups: dict[tuple[int, int], list[int]] = {}
@@ -177,4 +164,20 @@ class Colorizer:
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
         hints = hints or [None] * len(Ls)
-        return [self._render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]
+        outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]
+        for out, h in zip(outs, hints):
+            out.info[SETTINGS_KEY] = self.settings(size, temperature, h)
+        return outs
+
+    def settings(self, size: int | None = None, temperature: float | None = None, hints: list[Hint] | None = None) -> str:
+        """The provenance line of a colourisation made with these settings (colorizer/provenance.py)."""
+        return settings(self.config, size, temperature, len(hints or []))
+
+    def save(self, image: Image.Image, path: str | Path, format: str | None = None) -> None:
+        """Save a colourisation with its provenance: the file says a model made its colours, and how.
+
+        ``image.save`` (Pillow's own) writes none of it; this writes the description, the settings
+        that ``colorize`` recorded on the image, and the IPTC digital source type, atomically.
+        """
+        line = image.info.get(SETTINGS_KEY) or self.settings()
+        atomic_write(path, lambda tmp: save_image(image, tmp, line, format or Image.registered_extensions().get(Path(path).suffix.lower())))

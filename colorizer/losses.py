@@ -69,6 +69,23 @@ class ContentLoss(nn.Module):
         return F.l1_loss(self.features((fake_rgb - self.mean) / self.std).float(), target.float())
 
 
+class EncoderPerceptualLoss(nn.Module):
+    """L1 between an ImageNet encoder's multi-scale features of generated and real RGB.
+
+    The closest perceptual loss these machines have without torchvision's VGG19: the frozen
+    EfficientNet-Lite0 maps at strides 4-32, each map's L1 averaged, the scales summed.
+    """
+
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder.eval().requires_grad_(False)
+
+    def forward(self, fake_rgb: torch.Tensor, real_rgb: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            targets = self.encoder.features(real_rgb)
+        return sum(F.l1_loss(f.float(), t.float()) for f, t in zip(self.encoder.features(fake_rgb), targets))
+
+
 def adversarial_loss(logits: torch.Tensor, real: bool, kind: str = "bce") -> torch.Tensor:
     """BCE-with-logits or least-squares GAN loss towards 'real' (1) or 'fake' (0)."""
     target = torch.ones_like(logits) if real else torch.zeros_like(logits)

@@ -223,8 +223,9 @@ class UNetLite0(Generator):
         x = self.up16(self.lateral(s32), s16)
         return self.head(self.up4(self.up8(x, s8), s4))
 
-    def forward(self, L: torch.Tensor) -> torch.Tensor:
-        return self.decode_features(self.encode(L))
+    def forward(self, L: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+        """L (B, 1, H, W) -> logits; a trainer with a feature cache passes the cached maps instead."""
+        return self.decode_features(L if isinstance(L, list) else self.encode(L))
 
 
 class Discriminator(nn.Module):

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,13 +26,14 @@ import torch.distributed as dist
 from PIL import Image
 from tqdm import tqdm
 
-from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rebalance_weights, rgb_to_lab, smooth_prior, soft_encode
-from .data import ImageBank, center_crops, random_crops
+from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rgb_to_lab, soft_encode
+from .data import ImageBank, center_crops, class_weights_for, random_crops
+from .efficientnet import EfficientNetLite0, load_imagenet
 from .files import atomic_write
-from .inference import autocast, fast_dtype
-from .losses import ContentLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
+from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
 from .metrics import all_metrics, mean_metrics
 from .models import Discriminator, GeneratorConfig, UNetLite0, build_generator
+from .precision import autocast, fast_dtype
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
@@ -60,6 +62,7 @@ class TrainConfig:
     ce_weight: float = _opt(1.0, "weight of the class-rebalanced cross-entropy on the ab bins")
     l1_weight: float = _opt(10.0, "weight of the L1 loss on ab / 110")
     content_weight: float = _opt(0.0, "weight of the VGG19 features[:18] content loss (needs --vgg or the torch cache)")
+    perceptual_weight: float = _opt(0.0, "weight of an L1 loss on the frozen ImageNet EfficientNet-Lite0 features (needs its package)")
     adv_weight: float = _opt(0.0, "weight of the adversarial loss (0: no discriminator at all)")
     adv_start: float = _opt(0.5, "fraction of the budget after which the adversarial phase starts")
     adv_loss: str = _opt("bce", "adversarial loss: bce or lsgan")
@@ -81,14 +84,18 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-def class_weights_for(bank: ImageBank, centres: torch.Tensor, lam: float, stride: int = 4, n: int = 1000) -> torch.Tensor:
-    """Rebalancing weights from the bin frequencies of (up to n) training images' ab at the output stride."""
-    counts = torch.zeros(centres.shape[0])
-    for i in range(0, min(n, len(bank)), 100):
-        x = center_crops(bank.images[i : min(n, i + 100)].cpu(), bank.images.shape[-1])
-        pts = downsample_ab(rgb_to_lab(x)[:, 1:], stride).permute(0, 2, 3, 1).reshape(-1, 2)
-        counts += torch.bincount(torch.cdist(pts, centres).argmin(dim=1), minlength=centres.shape[0]).float()
-    return rebalance_weights(smooth_prior(counts, centres), lam)
+@dataclass
+class Batch:
+    """What one generator step's loss terms look at: the real photo and the generator's guess."""
+
+    rgb: torch.Tensor  # real RGB in [0, 1]
+    L: torch.Tensor  # its lightness, the generator's input
+    ab: torch.Tensor  # its real ab
+    logits: torch.Tensor  # the generator's bin logits at its output stride
+    ab_fake: torch.Tensor  # their plain mean (T = 1), at full resolution
+
+
+LossTerm = tuple[str, float, Callable[[Batch], torch.Tensor]]  # (name in the log, weight, term)
 
 
 class Trainer:
@@ -110,19 +117,32 @@ class Trainer:
         self.train_bank = train.to(self.device)
         self.sample_weights = train.weights.cpu()
         self.val_bank = val
-        self.centres = ab_gamut()
+        self._build_models(init)
+        self._build_losses(train)
+        self.features = self.cache_encoder_features() if cfg.cache_features else None
+        self._build_optimizers()
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.step = 0
+        self.images_seen = 0
+        self.elapsed = 0.0  # training seconds, summed over resumes
+        self.best = math.inf
+        self.last_val_step = -1
+
+    def _build_models(self, init: str | None) -> None:
+        """G (new, or warm-started from exported weights), D when adversarial, the EMA copy of G."""
+        cfg = self.cfg
         calibration = None
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
-            G = load_generator(init).train()
+            G = load_generator(init)
             calibration = G.config.logit_bias
             G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
-            config = GeneratorConfig(arch=cfg.arch, width=cfg.width, num_bins=len(self.centres), temperature=cfg.temperature)
-            G = build_generator(config, self.centres)
+            config = GeneratorConfig(arch=cfg.arch, width=cfg.width, num_bins=len(ab_gamut()), temperature=cfg.temperature)
+            G = build_generator(config, ab_gamut())
+            if cfg.encoder_init not in ("imagenet", "random"):
+                raise ValueError(f"--encoder-init is imagenet or random, not {cfg.encoder_init!r}")
             if isinstance(G, UNetLite0) and cfg.encoder_init == "imagenet":
                 G.load_imagenet_encoder()
-            elif cfg.encoder_init not in ("imagenet", "random"):
-                raise ValueError(f"--encoder-init is imagenet or random, not {cfg.encoder_init!r}")
         encoder = getattr(G, "encoder", None)
         if encoder is not None and cfg.encoder_lr == 0:
             encoder.requires_grad_(False)
@@ -140,16 +160,8 @@ class Trainer:
                 self.D = self.D.to(memory_format=torch.channels_last)
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.ema.config.logit_bias = calibration  # validation and exports decode as the start was shipped
-        self.content = None
-        if cfg.content_weight > 0:
-            vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
-            self.content = ContentLoss(vgg).to(self.device)
-            if cfg.channels_last:
-                self.content = self.content.to(memory_format=torch.channels_last)
-        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda, G.output_stride).to(self.device)
-        self.features = self.cache_encoder_features() if cfg.cache_features else None
 
-        self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile below
+        self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -159,14 +171,32 @@ class Trainer:
                 self.D_train = DDP(self.D, device_ids=ids)
         if cfg.compile:
             self.G_train = torch.compile(self.G_train, dynamic=False)
+
+    def _build_losses(self, train: ImageBank) -> None:
+        """The generator's loss terms: a new loss is one method, one TrainConfig field and one line here."""
+        cfg = self.cfg
+        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda, self.G.output_stride).to(self.device)
+        self.content = self.perceptual = None
+        if cfg.content_weight > 0:
+            vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
+            self.content = ContentLoss(vgg).to(self.device)
+        if cfg.perceptual_weight > 0:
+            self.perceptual = EncoderPerceptualLoss(load_imagenet(EfficientNetLite0(head=False))).to(self.device)
+        for loss in (self.content, self.perceptual):
+            if loss is not None and cfg.channels_last:
+                loss.to(memory_format=torch.channels_last)
+        terms: list[LossTerm] = [
+            ("ce", cfg.ce_weight, self.cross_entropy_term),
+            ("l1", cfg.l1_weight, self.l1_term),
+            ("content", cfg.content_weight, self.content_term),
+            ("perceptual", cfg.perceptual_weight, self.perceptual_term),
+        ]
+        self.loss_terms = [t for t in terms if t[1] > 0]
+
+    def _build_optimizers(self) -> None:
+        cfg = self.cfg
         self.opt_g = torch.optim.Adam(self.generator_param_groups(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)) if self.D else None
-        self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.step = 0
-        self.images_seen = 0
-        self.elapsed = 0.0  # training seconds, summed over resumes
-        self.best = math.inf
-        self.last_val_step = -1
 
     def generator_param_groups(self) -> list[dict]:
         """Trainable parameters; a pretrained encoder's learn at ``encoder_lr`` x the decoder's rate."""
@@ -297,7 +327,7 @@ class Trainer:
         if cfg.channels_last:
             L = L.contiguous(memory_format=torch.channels_last)
         with autocast(dev, self.dtype):
-            logits = self.G_train(L) if feats is None else self.G.decode_features(feats)
+            logits = self.G_train(L if feats is None else feats)
         ab_fake = self.G.decode(logits, 1.0)
         logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
@@ -310,35 +340,51 @@ class Trainer:
             self.opt_d.step()
             logs["loss_d"] = loss_d.detach()
 
+        batch = Batch(rgb, L, ab, logits, ab_fake)
+        terms = self.loss_terms + ([("adv", cfg.adv_weight, self.adversarial_term)] if adv_on else [])
         loss = torch.zeros((), device=dev)
-        if cfg.ce_weight:
-            target = soft_encode(downsample_ab(ab, self.G.output_stride), self.centres.to(dev))
-            ce = rebalanced_cross_entropy(logits, target, self.class_weights)
-            loss = loss + cfg.ce_weight * ce
-            logs["ce"] = ce.detach()
-        if cfg.l1_weight:
-            l1 = (ab_fake - ab).abs().mean() / 110
-            loss = loss + cfg.l1_weight * l1
-            logs["l1"] = l1.detach()
-        if self.content is not None:
-            fake_rgb = lab_to_rgb(torch.cat([L.float(), ab_fake], dim=1))
-            with autocast(dev, self.dtype):
-                content = self.content(fake_rgb, rgb)
-            loss = loss + cfg.content_weight * content
-            logs["content"] = content.detach()
-        if adv_on:
-            self.D.requires_grad_(False)
-            with autocast(dev, self.dtype):
-                adv = adversarial_loss(self.D(L, ab_fake), True, cfg.adv_loss)
-            self.D.requires_grad_(True)
-            loss = loss + cfg.adv_weight * adv
-            logs["adv"] = adv.detach()
+        for name, weight, term in terms:
+            value = term(batch)
+            loss = loss + weight * value
+            logs[name] = value.detach()
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
         self.update_ema()
         logs["loss_g"] = loss.detach()
         return logs
+
+    # --- the generator's loss terms (see _build_losses) ----------------------------------------
+    def cross_entropy_term(self, b: Batch) -> torch.Tensor:
+        """Class-rebalanced cross-entropy against the soft-encoded real ab (ECCV16)."""
+        target = soft_encode(downsample_ab(b.ab, self.G.output_stride), self.centres.to(self.device))
+        return rebalanced_cross_entropy(b.logits, target, self.class_weights)
+
+    def l1_term(self, b: Batch) -> torch.Tensor:
+        return (b.ab_fake - b.ab).abs().mean() / 110
+
+    def fake_rgb(self, b: Batch) -> torch.Tensor:
+        return lab_to_rgb(torch.cat([b.L.float(), b.ab_fake], dim=1))
+
+    def content_term(self, b: Batch) -> torch.Tensor:
+        """VGG19 ``features[:18]`` L1 between the colourised and the real photo (the paper's)."""
+        fake = self.fake_rgb(b)
+        with autocast(self.device, self.dtype):
+            return self.content(fake, b.rgb)
+
+    def perceptual_term(self, b: Batch) -> torch.Tensor:
+        """The same idea on the frozen ImageNet EfficientNet-Lite0 features (no VGG19 needed)."""
+        fake = self.fake_rgb(b)
+        with autocast(self.device, self.dtype):
+            return self.perceptual(fake, b.rgb)
+
+    def adversarial_term(self, b: Batch) -> torch.Tensor:
+        """Fool the (frozen for this step) discriminator."""
+        self.D.requires_grad_(False)
+        with autocast(self.device, self.dtype):
+            adv = adversarial_loss(self.D(b.L, b.ab_fake), True, self.cfg.adv_loss)
+        self.D.requires_grad_(True)
+        return adv
 
     @torch.no_grad()
     def update_ema(self) -> None:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .inference import Colorizer, compose
+from .inference import Colorizer
 from .provenance import DESCRIPTION, SOFTWARE, settings
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".gif", ".mkv", ".webm", ".m4v"}
@@ -42,15 +42,15 @@ def colorize_frames(
     size = size or colorizer.config.size
     prev_ab = prev_l = None
     for frame in frames:
-        L = colorizer.lightness_of(frame)
-        ab = colorizer.predict_ab(colorizer.working_l(L, size), temperature)[0]
+        L = colorizer.read(frame)[0]
+        ab = colorizer.ab_for(L, size, temperature)
         l_small = F.adaptive_avg_pool2d(L[None, None], ab.shape[-2:])[0]
         if smoothing and prev_ab is not None and prev_ab.shape == ab.shape:
             change = F.avg_pool2d((l_small - prev_l).abs()[None], 3, 1, 1, count_include_pad=False)[0]
             still = torch.exp(-((change / STILL_L) ** 2))
             ab = still * (smoothing * prev_ab + (1 - smoothing) * ab) + (1 - still) * ab
         prev_ab, prev_l = ab, l_small
-        yield compose(L, ab)
+        yield np.asarray(colorizer.render(L, ab))
 
 
 def _open(path: str | Path):

