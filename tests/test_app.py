@@ -177,6 +177,19 @@ def test_ten_concurrent_users(server, tmp_path, photo):
     assert [Image.open(r[0][1]).size for r in results] == [(200 + 8 * i, 150) for i in range(10)]
 
 
+def test_shipped_gallery_is_full_and_every_file_has_its_licence():
+    readme = (REPO / "examples" / "README.md").read_text()
+    counts = {}
+    for group, least in (("historical", 8), ("xray", 4), ("cctv", 4)):
+        files = sorted((REPO / "examples" / group).iterdir())
+        counts[group] = len(files)
+        assert len(files) >= least, group
+        for f in files:
+            assert f.name in readme, f"{f} has no provenance line in examples/README.md"
+            with Image.open(f) as im:
+                assert max(im.size) <= 1024 and im.mode == "L", f
+
+
 def test_gallery_groups_from_shared_data(server):
     gallery = shared("gallery")
     client = server.client()
@@ -211,15 +224,23 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page = browser.new_page(viewport={"width": 1280, "height": 800})  # a laptop screen
             page.goto(server.url, wait_until="load", timeout=120_000)
             page.wait_for_selector("#photo input[type=file]", state="attached", timeout=120_000)
+            in_view = "sel => { const r = document.querySelector(sel).getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"
+            assert page.evaluate(in_view, "button.gallery-item"), "the gallery is below the fold"
             page.locator("#photo input[type=file]").set_input_files(colour)
             page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
             page.wait_for_function("document.querySelector('#metrics').innerText.includes('gray baseline')", timeout=60_000)
+            clipped = page.evaluate(
+                "Array.from(document.querySelectorAll('#metrics thead th, #metrics thead th *'))"
+                ".filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map(e => e.innerText)"
+            )
+            assert not clipped, f"clipped metric headers: {clipped}"
             first = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
             assert len(first) >= 2 and all("file=" in s for s in first)
             page.screenshot(path=str(tmp_path / "after_upload.png"), full_page=True)
+            page.evaluate("window.scrollTo(0, 0)")
             page.locator("button.gallery-item").first.click()  # the first historical example
             page.wait_for_function(
                 "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
@@ -227,6 +248,8 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
                 arg=first,
                 timeout=60_000,
             )
+            page.wait_for_timeout(1000)  # the smooth scroll to the result
+            assert page.evaluate(in_view, "#result-slider"), "the result is out of view after clicking an example"
             # place one colour hint by clicking the photo: the hint is listed and the result changes
             after_example = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
             page.locator("#photo img").first.click(position={"x": 60, "y": 60})
