@@ -16,7 +16,8 @@ from safetensors.torch import load_file, save_file
 from .files import atomic_write
 from .models import Discriminator, Generator, GeneratorConfig, build_generator
 
-REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"  # a checkout of the repository
+PACKAGED_WEIGHTS = Path(__file__).resolve().parent / "shipped_weights"  # the same files in an installed wheel
 MAX_SHARD_BYTES = 16 * 1024 * 1024
 
 
@@ -121,7 +122,8 @@ def load_official_eccv16(path: str | Path) -> Generator:
 
 
 def resolve_weights(path: str | Path | None = None) -> Path:
-    """Where the generator comes from: the argument, ``weights/``, $COLORIZER_WEIGHTS, then the Hub.
+    """Where the generator comes from: the argument, the shipped weights (``weights/`` in a checkout,
+    ``colorizer/shipped_weights`` in an installed package), $COLORIZER_WEIGHTS, then the Hub.
 
     The Hub is asked only when $COLORIZER_HF_REPO names a repository; ``HF_HUB_OFFLINE=1`` makes
     that a cache look-up. Raises WeightsNotFoundError naming every place tried.
@@ -132,9 +134,10 @@ def resolve_weights(path: str | Path | None = None) -> Path:
             raise WeightsNotFoundError(f"weights not found: {p}")
         return p
     tried = []
-    if (REPO_WEIGHTS / "generator.json").is_file():
-        return REPO_WEIGHTS
-    tried.append(f"{REPO_WEIGHTS} (no generator.json)")
+    for shipped in (REPO_WEIGHTS, PACKAGED_WEIGHTS):
+        if (shipped / "generator.json").is_file():
+            return shipped
+        tried.append(f"{shipped} (no generator.json)")
     env = os.environ.get("COLORIZER_WEIGHTS")
     if env:
         if Path(env).exists():

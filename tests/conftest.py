@@ -24,6 +24,13 @@ def shared(*parts: str) -> Path:
     return p
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that starts the app's server is slow (a process start, then real requests)."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

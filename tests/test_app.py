@@ -199,6 +199,7 @@ def test_gallery_groups_from_shared_data(server):
         assert Image.open(after).size == Image.open(path).size, path
 
 
+@pytest.mark.slow
 def test_app_without_weights_starts_and_says_so(tmp_path, photo):
     for item in ("app.py", "colorizer", "examples"):
         (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, tmp_path / item)

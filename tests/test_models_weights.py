@@ -123,6 +123,7 @@ def test_resolve_weights_order(tmp_path, monkeypatch, tiny_generator):
     import colorizer.weights as W
 
     monkeypatch.setattr(W, "REPO_WEIGHTS", tmp_path / "none")
+    monkeypatch.setattr(W, "PACKAGED_WEIGHTS", tmp_path / "none")
     monkeypatch.delenv("COLORIZER_WEIGHTS", raising=False)
     monkeypatch.delenv("COLORIZER_HF_REPO", raising=False)
     with pytest.raises(WeightsNotFoundError, match="COLORIZER_WEIGHTS"):

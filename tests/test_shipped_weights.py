@@ -40,9 +40,40 @@ def test_scikit_image_photos(shipped):
     assert cf >= 0.4 * cf_gt
 
 
+@pytest.mark.slow
 def test_kodak24(shipped):
     refs = [np.asarray(Image.open(p).convert("RGB")) for p in list_images(shared("bench", "kodak24"))]
     ours, grey, cf, cf_gt = score(shipped, refs)
     print(f"Kodak24: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf:.1f} ({cf / cf_gt:.2f}x GT)")
     assert ours < grey
     assert cf >= 0.4 * cf_gt
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_finds_its_weights(tmp_path):
+    """pip install . puts the generator inside the package: it loads from any working directory."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from .conftest import REPO
+
+    src = tmp_path / "src"  # built from a copy: the checkout gets no build/ folder
+    src.mkdir()
+    for item in ("pyproject.toml", "README.md", "colorizer", "train", "weights"):
+        (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, src / item)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")], check=True, timeout=300)
+    wheel = next((tmp_path / "dist").glob("colorizer-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "colorizer/shipped_weights/generator.json" in names
+    assert any(n.startswith("colorizer/shipped_weights/generator-") and n.endswith(".safetensors") for n in names)
+    subprocess.run([*pip, "install", str(wheel), "--no-deps", "--target", str(tmp_path / "site")], check=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = "import numpy as np; from colorizer import Colorizer; print(Colorizer.from_pretrained(device='cpu').colorize(np.zeros((40, 60), 'uint8')).size)"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[-2:] == ["(60,", "40)"]

@@ -145,6 +145,7 @@ def test_unet_encoder_learns_at_its_own_rate(tmp_path):
 LEARNING_STEPS = 80  # about 30 s on one busy core; a slower machine only takes longer, never fails
 
 
+@pytest.mark.slow
 def test_learning_is_real(tmp_path):
     """Width 0.25, 16 real photos, a budget in steps (never seconds): the loss falls and the colours beat grey."""
     root = shared("train", "bsds500")
@@ -176,6 +177,7 @@ def make_pack(tmp_path, photo, *extra: str) -> str:
     return str(tmp_path / "packs")
 
 
+@pytest.mark.slow
 def test_fit_command_line_smoke(tmp_path, photo):
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")  # several shards, trained on as one
     assert len(list((tmp_path / "packs").glob(SHARD_GLOB))) > 1
@@ -196,6 +198,7 @@ def test_fit_command_line_smoke(tmp_path, photo):
     assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1])["step"] == 6
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes(tmp_path, photo):
     packs = make_pack(tmp_path, photo)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
