@@ -72,7 +72,10 @@ def test_an_installed_wheel_finds_its_weights(tmp_path):
     subprocess.run([*pip, "install", str(wheel), "--no-deps", "--target", str(tmp_path / "site")], check=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = "import numpy as np; from colorizer import Colorizer; print(Colorizer.from_pretrained(device='cpu').colorize(np.zeros((40, 60), 'uint8')).size)"
+    code = (
+        "import numpy as np; from colorizer import Colorizer; "
+        "print(Colorizer.from_pretrained(device='cpu').colorize(np.zeros((40, 60), 'uint8')).size)"
+    )
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}
     r = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
