@@ -3,7 +3,10 @@
     python bench/inference_speed.py            # full table (a few minutes on 2 CPU cores)
     python bench/inference_speed.py --quick    # fewer repeats
 
-Prints (1) ms per image of the raw generator forward and of Colorizer.colorize at working sizes
+Prints (0) the architectures side by side as shipped (v3: ECCV16 width 0.5; the U-Net on
+EfficientNet-Lite0, width 1.0; both at working size 128): parameters, GFLOP at the working shape
+of a 1024x768 photo, and ms for the whole photo (Colorizer.colorize), with the ratio to ECCV16;
+(1) ms per image of the raw generator forward and of Colorizer.colorize at working sizes
 256 and 512, widths 1.0 and 0.5, fp32 and bf16 (random weights: speed does not depend on them);
 (2) the cost around the model per megapixel (lightness, resize, ab upsampling, gamut mapping and
 RGB conversion) for a 2048x1536 photo, against the 40 ms/MP budget; (3) PNG and JPEG encoding;
@@ -27,12 +30,40 @@ from PIL import Image
 from colorizer import Colorizer
 from colorizer.color import ab_gamut
 from colorizer.inference import compose
-from colorizer.models import Generator, GeneratorConfig
+from colorizer.models import Generator, GeneratorConfig, build_generator
+
+SHIPPED_CONFIGS = {"ECCV16 width 0.5 (v3)": ("eccv16", 0.5), "U-Net on EfficientNet-Lite0, width 1.0": ("unet_lite0", 1.0)}
 
 
-def model(width: float) -> Generator:
+def model(width: float, arch: str = "eccv16") -> Generator:
     torch.manual_seed(0)
-    return Generator(GeneratorConfig(width=width, num_bins=len(ab_gamut())), ab_gamut())
+    return build_generator(GeneratorConfig(arch=arch, width=width, num_bins=len(ab_gamut()), size=128), ab_gamut()).eval()
+
+
+def architectures(repeat: int) -> None:
+    """The generators as shipped, on one 1024x768 photo, in this one run."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    img = photo(1024, 768)
+    print("| generator | parameters | working shape | GFLOP | colorize 1024x768, ms (fp32) | ratio | ms (fast dtype) | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    base: dict[str, float] = {}
+    for label, (arch, width) in SHIPPED_CONFIGS.items():
+        G = model(width, arch)
+        row = []
+        for dtype in (torch.float32, None):
+            col = Colorizer(G, device="cpu", dtype=dtype)
+            ms = median_ms(lambda col=col: col.colorize(img), repeat)
+            key = "fp32" if dtype else "fast"
+            base.setdefault(key, ms)
+            row.append(f"{ms:.0f} | {ms / base[key]:.2f}x")
+        L = col.working_l(torch.zeros(768, 1024), 128)
+        with FlopCounterMode(display=False) as flops, torch.no_grad():
+            G(L)
+        params = sum(p.numel() for p in G.parameters())
+        shape = "x".join(map(str, L.shape[-2:]))
+        print(f"| {label} | {params / 1e6:.2f} M | {shape} | {flops.get_total_flops() / 1e9:.2f} | {' | '.join(row)} |", flush=True)
+    print(f"(fast dtype here: {str(Colorizer(model(0.5), device='cpu').dtype).split('.')[-1]})\n")
 
 
 def photo(w: int, h: int) -> np.ndarray:
@@ -55,6 +86,7 @@ def peak_memory_25mp() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--architectures", action="store_true", help="only the table of shipped architectures")
     ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -63,6 +95,9 @@ def main() -> None:
     repeat = 2 if args.quick else 5
     native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; bf16 native: {native}\n")
+    architectures(repeat)
+    if args.architectures:
+        return
 
     native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     print("| width | size | dtype | generator forward (ms) | colorize 1024x768 (ms) |")
