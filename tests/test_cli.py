@@ -64,3 +64,23 @@ def test_missing_weights_message(tmp_path, photo):
     Image.fromarray(photo[:64, :64]).save(src)
     r = run_cli(src, tmp_path / "o.png", "--weights", tmp_path / "nope")
     assert r.returncode == 2 and "weights not found" in r.stderr
+
+
+def test_messages_name_each_path_once(tmp_path, tiny_generator, photo):
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(photo[:64, :64]).save(src / "good.png")
+    (src / "empty.png").write_bytes(b"")
+    (src / "broken.jpg").write_bytes(b"not an image at all")
+    r = run_cli(src, tmp_path / "out", "--weights", w, "--size", "64")
+    assert r.returncode == 1
+    lines = [line for line in r.stderr.splitlines() if "skipped" in line]
+    assert any(line.endswith("empty.png: the file is empty") for line in lines), r.stderr
+    assert all(line.count(str(src)) == 1 for line in lines), lines  # the path once, not twice
+    assert "1 of 3 images written" in r.stderr
+    single = run_cli(src / "good.png", tmp_path / "one.png", "--weights", w, "--size", "64")
+    assert single.returncode == 0 and "of 1 images" not in single.stderr and "one.png" in single.stderr
+    empty = run_cli(src / "empty.png", tmp_path / "two.png", "--weights", w)
+    assert empty.returncode == 1 and "the file is empty" in empty.stderr and "of 1 images" not in empty.stderr

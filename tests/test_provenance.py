@@ -87,15 +87,36 @@ def test_other_formats_save_plainly_and_unknown_suffixes_fail(tmp_path, photo):
         save_image(Image.fromarray(photo[:32, :32]), tmp_path / "a.nope", "x")
 
 
-def test_the_apps_chosen_alternative_downloads_with_its_settings(tmp_path, photo):
+def test_the_apps_chosen_alternative_downloads_with_its_settings(tmp_path, photo, tiny_generator, monkeypatch):
     app = pytest.importorskip("app")
-    if app.MODEL is None:
-        pytest.skip("no shipped weights")
+    from colorizer import Colorizer
+
+    monkeypatch.setattr(app, "loaded", lambda: (Colorizer(tiny_generator, device="cpu"), ""))
     src = tmp_path / "grey.png"
     Image.fromarray(photo[::4, ::4]).convert("L").save(src)
-    _, alts = app.alternatives(str(src), 128, 1.0, [], 7)
+    _, alts = app.alternatives(str(src), 64, 1.0, [], 7)
     (_, chosen), path = app.pick_alternative(str(src), alts, SimpleNamespace(index=2))
     description, software, _ = read_back(path)
     assert description == DESCRIPTION
-    assert software.endswith("working size 128, temperature 1.0; 4 alternatives of seed 7; alternative 3")
+    assert software.endswith("working size 64, temperature 1.0; 4 alternatives of seed 7; alternative 3")
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(chosen))
+
+
+def test_the_python_api_saves_with_provenance(tmp_path, tiny_generator, photo):
+    from colorizer import Colorizer
+
+    col = Colorizer(tiny_generator, device="cpu")
+    out = col.colorize(photo[:64, :96], size=64, temperature=0.5, hints=[(10, 10, (200, 30, 30))])
+    col.save(out, tmp_path / "out.png")
+    col.save(out, tmp_path / "out.jpg")
+    with Image.open(tmp_path / "out.png") as im:
+        assert "neural network" in im.info["Description"]
+        assert im.info["Software"].endswith("working size 64, temperature 0.5; 1 colour hint")
+    with Image.open(tmp_path / "out.jpg") as im:
+        assert "neural network" in im.getexif()[0x010E] and im.format == "JPEG"
+    alt = col.colorize(photo[:64, :96], size=64, n=2, seed=3)[1]
+    col.save(alt, tmp_path / "alt.png")
+    assert Image.open(tmp_path / "alt.png").info["Software"].endswith("alternative 2 of seed 3")
+    plain = Image.fromarray(photo[:8, :8])  # an image colorize did not make still gets the model's line
+    col.save(plain, tmp_path / "plain.png")
+    assert "working size 64" in Image.open(tmp_path / "plain.png").info["Software"]
