@@ -220,7 +220,7 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")
     save_generator(tiny_generator, tmp_path / "w")
     args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--limit", "3"]
-    calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write"])
+    calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write", "--working-size", "48"])
     rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| gamma ")]
     assert len(rows) == 4
     setting = lambda r: tuple(float(x.split()[-1]) for x in r[0].split(","))  # "gamma 0.5, T 1.0" -> (0.5, 1.0)  # noqa: E731
@@ -231,6 +231,7 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
     assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]
     assert (cfg["logit_bias"] is None) == (c["gamma"] == 0)
     assert Colorizer.from_pretrained(tmp_path / "w").config.temperature == cfg["temperature"]
+    assert cfg["size"] == 48
 
 
 def test_repacking_leaves_no_stale_shard(tmp_path, photo):

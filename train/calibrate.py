@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lam", type=float, default=0.5, help="rebalancing lambda used in training")
     ap.add_argument("--min-colorfulness", type=float, default=0.6, help="fraction of the ground truth's")
     ap.add_argument("--write", action="store_true", help="store the chosen gamma and T in generator.json")
+    ap.add_argument(
+        "--working-size", type=int, default=None, help="with --write, also store this default working size (chosen on a benchmark sweep)"
+    )
     args = ap.parse_args(argv)
 
     col = Colorizer.from_pretrained(args.weights, device="cpu")
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = json.loads((Path(args.weights) / "generator.json").read_text())
         cfg["logit_bias"] = [round(float(-g * x), 6) for x in log_w] if g else None
         cfg["temperature"] = T
+        if args.working_size:
+            cfg["size"] = args.working_size
         cfg.setdefault("extra", {})["calibration"] = {"gamma": g, "temperature": T, "size": args.size, "val_images": len(refs)}
         print(f"wrote {write_config(args.weights, 'generator', cfg)}")
     return 0
