@@ -241,7 +241,9 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
             first = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
             assert len(first) >= 2 and all("file=" in s for s in first)
             page.screenshot(path=str(tmp_path / "after_upload.png"), full_page=True)
-            page.evaluate("window.scrollTo(0, 0)")
+            # scrolled down to the gallery, the result is out of view until an example is clicked
+            page.evaluate("document.querySelector('button.gallery-item').scrollIntoView({block: 'start'})")
+            assert not page.evaluate(in_view, "#result-slider")
             page.locator("button.gallery-item").first.click()  # the first historical example
             page.wait_for_function(
                 "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
@@ -249,8 +251,7 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
                 arg=first,
                 timeout=60_000,
             )
-            page.wait_for_timeout(1000)  # the smooth scroll to the result
-            assert page.evaluate(in_view, "#result-slider"), "the result is out of view after clicking an example"
+            page.wait_for_function(in_view, arg="#result-slider", timeout=30_000)  # scrolled to the result (smoothly)
             # place one colour hint by clicking the photo: the hint is listed and the result changes
             after_example = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
             page.locator("#photo img").first.click(position={"x": 60, "y": 60})
