@@ -21,7 +21,7 @@ import numpy as np
 from colorizer import Colorizer
 from colorizer.data import pack_manifest
 from colorizer.evaluate import load_references, score_as_shipped
-from colorizer.metrics import all_metrics, gray_baseline
+from colorizer.metrics import all_metrics, colorfulness, gray_baseline
 
 GENERAL = ["imagenet_val227", "imagenet_eli", "imagenet_ajs", "bsds500"]
 
@@ -30,16 +30,18 @@ def scores(weights: str | None, refs: list[np.ndarray]) -> list[dict[str, float]
     return score_as_shipped(Colorizer.from_pretrained(weights, device="cpu"), refs)
 
 
-def row(label: str, idx: list[int], new: list[dict], old: list[dict], gray: list[dict]) -> str:
+def row(label: str, idx: list[int], new: list[dict], old: list[dict], gray: list[dict], gt: list[float]) -> str:
     def mean(rows: list[dict], key: str) -> float:
         return float(np.mean([rows[i][key] for i in idx]))
 
     diff = np.array([new[i]["ciede2000"] - old[i]["ciede2000"] for i in idx])
+    cf_gt = float(np.mean([gt[i] for i in idx]))
     se = diff.std(ddof=1) / np.sqrt(len(idx)) if len(idx) > 1 else float("nan")
     return (
         f"| {label} | {len(idx)} | {mean(gray, 'ciede2000'):.2f} | {mean(old, 'ciede2000'):.2f} | "
         f"{mean(new, 'ciede2000'):.2f} | {diff.mean():+.2f} ({se:.2f}) | {mean(old, 'psnr') - mean(gray, 'psnr'):+.2f} | "
-        f"{mean(new, 'psnr') - mean(gray, 'psnr'):+.2f} |"
+        f"{mean(new, 'psnr') - mean(gray, 'psnr'):+.2f} | "
+        f"{mean(old, 'colorfulness') / cf_gt:.2f}x | {mean(new, 'colorfulness') / cf_gt:.2f}x |"
     )
 
 
@@ -57,19 +59,23 @@ def main() -> None:
     folders = [name.split("/")[0] for name in pack_manifest(args.data)["files"]]
     new, old = scores(args.weights, refs), scores(args.baseline, refs)
     gray = [all_metrics(gray_baseline(r), r) for r in refs]
+    gt = [colorfulness(r) for r in refs]
     groups: dict[str, list[int]] = defaultdict(list)
     for i, folder in enumerate(folders):
         groups[folder].append(i)
 
     print(f"{args.data}: {len(refs)} photos; candidate {args.weights}, baseline {args.baseline or 'shipped weights'}\n")
-    print("| folder | photos | gray CIEDE2000 | baseline | candidate | difference (SE) | baseline PSNR gain dB | candidate |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| folder | photos | gray CIEDE2000 | baseline | candidate | difference (SE) | baseline PSNR gain dB | candidate "
+        "| baseline colourfulness (x GT) | candidate |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for folder, idx in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        print(row(folder, idx, new, old, gray))
+        print(row(folder, idx, new, old, gray, gt))
     general = [i for i, f in enumerate(folders) if f in args.general]
     if general:
-        print(row("**general photos** (" + ", ".join(args.general) + ")", general, new, old, gray))
-    print(row("**all**", list(range(len(refs))), new, old, gray))
+        print(row("**general photos** (" + ", ".join(args.general) + ")", general, new, old, gray, gt))
+    print(row("**all**", list(range(len(refs))), new, old, gray, gt))
 
 
 if __name__ == "__main__":
