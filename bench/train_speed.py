@@ -25,6 +25,10 @@ RECIPES = {
     "ce+l1": dict(ce_weight=1.0, l1_weight=10.0),
     "ce+l1+adv": dict(ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0),
     "ce+l1+adv+vgg": dict(ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0, content_weight=0.2, vgg="random"),
+    # The U-Net's stages (width 1.0 whatever --width says; the encoder's weights do not change its speed)
+    "unet A, cached features": dict(arch="unet_lite0", width=1.0, encoder_init="random", cache_features=True),
+    "unet A, encoder frozen in the loop": dict(arch="unet_lite0", width=1.0, encoder_init="random"),
+    "unet B, full fine-tune": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.1),
 }
 
 
@@ -32,9 +36,8 @@ def measure(recipe: str, width: float, batch: int, crop: int, steps: int, device
     g = torch.Generator().manual_seed(0)
     bank = ImageBank(torch.randint(0, 256, (256, 3, 128, 128), dtype=torch.uint8, generator=g), torch.ones(256), [])
     with tempfile.TemporaryDirectory() as out:
-        cfg = TrainConfig(
-            out=out, width=width, batch=batch, crop=crop, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9, **RECIPES[recipe]
-        )
+        base = dict(out=out, width=width, batch=batch, crop=crop, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
+        cfg = TrainConfig(**{**base, **RECIPES[recipe]})
         tr = Trainer(cfg, bank, None, device=device)
         with FlopCounterMode(display=False) as fc:
             tr.train_step()
@@ -80,7 +83,7 @@ def main() -> None:
         tflops = m["img_s"] * m["gflop_per_img"] / 1e3
         frac = f"{100 * tflops / args.peak_tflops:.1f}%" if gpu else "-"
         print(
-            f"| {r} | {name} | {width} | {batch} | {args.crop} | {m['dtype']} | {m['img_s']:.1f} "
+            f"| {r} | {name} | {RECIPES[r].get('width', width)} | {batch} | {args.crop} | {m['dtype']} | {m['img_s']:.1f} "
             f"| {m['gflop_per_img']:.2f} | {tflops:.2f} | {frac} |",
             flush=True,
         )
