@@ -29,7 +29,7 @@ from colorizer.images import ImageError, lightness, open_image, to_standard
 from colorizer.inference import compose
 from colorizer.metrics import comparison, reference_for
 from colorizer.models import describe
-from colorizer.provenance import save_image, settings
+from colorizer.provenance import save_image
 from colorizer.video import VideoError, colorize_video, probe
 from colorizer.weights import WeightsNotFoundError
 
@@ -125,7 +125,7 @@ def as_hints(rows: list | None) -> list:
 
 def settings_of(model: Colorizer, size, temperature, hints: list | None) -> str:
     """The provenance line for the app's current controls."""
-    return settings(model.config, int(size), float(temperature), len(hints or []))
+    return model.settings(int(size), float(temperature), hints)
 
 
 def output_folder() -> Path:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from .files import atomic_write
 from .images import ImageError, list_images
 from .inference import Colorizer
-from .provenance import save_image, settings
+from .provenance import save_image
 from .video import VIDEO_SUFFIXES, VideoError, colorize_video
 from .weights import WeightsNotFoundError
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
         return video(colorizer, args)
-    line = settings(colorizer.config, args.size, args.temperature)
+    line = colorizer.settings(args.size, args.temperature)
     failed = colorize_files(colorizer, jobs, line, args.size, args.temperature)
     if args.input.is_file():
         if not failed:
