@@ -30,10 +30,11 @@ from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rgb_t
 from .data import ImageBank, center_crops, class_weights_for, random_crops
 from .efficientnet import EfficientNetLite0, load_imagenet
 from .files import atomic_write
-from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy, vgg19_features
+from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy
 from .metrics import all_metrics, mean_metrics
 from .models import Discriminator, GeneratorConfig, UNetLite0, build_generator
 from .precision import autocast, fast_dtype
+from .vgg import content_features
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
@@ -63,7 +64,7 @@ class TrainConfig:
     decay_from: float = _opt(0.7, "fraction of the budget after which the rate decays (cosine, to 10%)")
     ce_weight: float = _opt(1.0, "weight of the class-rebalanced cross-entropy on the ab bins")
     l1_weight: float = _opt(10.0, "weight of the L1 loss on ab / 110")
-    content_weight: float = _opt(0.0, "weight of the VGG19 features[:18] content loss (needs --vgg or the torch cache)")
+    content_weight: float = _opt(0.0, "weight of the VGG content loss (VGG19 features[:18], or HED's VGG16 relu3_3 with --vgg hed)")
     perceptual_weight: float = _opt(0.0, "weight of an L1 loss on the frozen ImageNet EfficientNet-Lite0 features (needs its package)")
     adv_weight: float = _opt(0.0, "weight of the adversarial loss (0: no discriminator at all)")
     adv_start: float = _opt(0.5, "fraction of the budget after which the adversarial phase starts")
@@ -82,7 +83,7 @@ class TrainConfig:
     amp: str = _opt("auto", "precision: auto (bf16 where fast), bf16 or fp32")
     channels_last: bool = _opt(True, "channels-last memory format")
     compile: bool = _opt(False, "torch.compile the networks")
-    vgg: str | None = _opt(None, 'path to vgg19-dcbb9e9d.pth, or "random" (default: the torch cache)')
+    vgg: str | None = _opt(None, 'content network: a vgg19-dcbb9e9d.pth, "hed" (or its .h5), "random"; default: VGG19 in the torch cache')
     extra: dict = field(default_factory=dict)
 
 
@@ -136,6 +137,8 @@ class Trainer:
         calibration = None
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
             G = load_generator(init)
+            cfg.arch, cfg.width = G.config.arch, G.config.width  # the recipe records what actually trained
+            cfg.extra = {**cfg.extra, "init": str(init)}
             calibration = G.config.logit_bias
             G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
@@ -178,8 +181,7 @@ class Trainer:
         self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda, self.G.output_stride).to(self.device)
         self.content = self.perceptual = None
         if cfg.content_weight > 0:
-            vgg = vgg19_features(None if cfg.vgg == "random" else cfg.vgg, allow_random=cfg.vgg == "random")
-            self.content = ContentLoss(vgg).to(self.device)
+            self.content = ContentLoss(content_features(cfg.vgg)).to(self.device)
         if cfg.perceptual_weight > 0:
             self.perceptual = EncoderPerceptualLoss(load_imagenet(EfficientNetLite0(head=False))).to(self.device)
         for loss in (self.content, self.perceptual):
@@ -367,7 +369,7 @@ class Trainer:
         return lab_to_rgb(torch.cat([b.L.float(), b.ab_fake], dim=1))
 
     def content_term(self, b: Batch) -> torch.Tensor:
-        """VGG19 ``features[:18]`` L1 between the colourised and the real photo (the paper's)."""
+        """VGG feature L1 between the colourised and the real photo (the paper's, with VGG19)."""
         fake = self.fake_rgb(b)
         with autocast(self.device, self.dtype):
             return self.content(fake, b.rgb)

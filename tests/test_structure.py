@@ -4,7 +4,7 @@ import ast
 
 from .conftest import REPO
 
-TRAINING = {"colorizer.trainer", "colorizer.data", "colorizer.losses"}  # and everything in train/
+TRAINING = {"colorizer.trainer", "colorizer.data", "colorizer.losses", "colorizer.vgg"}  # and everything in train/
 TOOLS = {"colorizer.evaluate"}  # scores weights on packs or folders: may use both sides
 
 

@@ -11,7 +11,6 @@ from PIL import Image
 from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
 from colorizer.data import SHARD_GLOB, ImageBank, center_crops, scan_folder
-from colorizer.losses import VGGWeightsMissing, vgg19_features
 from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.trainer import TrainConfig, Trainer
 
@@ -79,31 +78,6 @@ def test_checkpoint_is_atomic_and_exports_are_safetensors(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
     cfg = json.loads((tmp_path / "final" / "generator.json").read_text())
     assert cfg["extra"]["steps"] == 2 and cfg["extra"]["images_seen"] == 8
-
-
-def test_vgg_weights_missing_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    with pytest.raises(VGGWeightsMissing) as e:
-        vgg19_features()
-    msg = str(e.value)
-    assert "vgg19-dcbb9e9d.pth" in msg and str(tmp_path / "torch") in msg and "--vgg random" in msg
-    with pytest.raises(VGGWeightsMissing):
-        Trainer(tiny_config(tmp_path / "run", steps=1, content_weight=1.0), synthetic_bank())
-    assert len(vgg19_features(allow_random=True)) == 18
-
-
-def test_vgg_weights_from_cache_and_path(tmp_path, monkeypatch):
-    from torchvision.models import vgg19
-
-    state = vgg19().state_dict()
-    ckpt = tmp_path / "torch" / "hub" / "checkpoints" / "vgg19-dcbb9e9d.pth"
-    ckpt.parent.mkdir(parents=True)
-    torch.save(state, ckpt)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    net = vgg19_features()
-    assert torch.equal(net[16].weight, state["features.16.weight"])
-    assert not any(p.requires_grad for p in net.parameters())
-    assert torch.equal(vgg19_features(ckpt)[0].weight, state["features.0.weight"])
 
 
 def test_unet_trains_its_decoder_from_cached_encoder_features(tmp_path):
@@ -259,7 +233,7 @@ def test_warm_start_keeps_the_calibration_for_validation_only(tmp_path, tiny_gen
     bias = torch.linspace(-1, 1, tiny_generator.config.num_bins).tolist()
     tiny_generator.config.logit_bias, tiny_generator.config.temperature = bias, 0.7
     save_generator(tiny_generator, tmp_path / "w")
-    trainer = Trainer(tiny_config(tmp_path / "run", steps=1), synthetic_bank(), synthetic_bank(4), init=str(tmp_path / "w"))
+    trainer = Trainer(tiny_config(tmp_path / "run", steps=1, width=0.5), synthetic_bank(), synthetic_bank(4), init=str(tmp_path / "w"))
     assert trainer.G.config.logit_bias is None and trainer.ema.config.logit_bias == bias
     decode, temperatures = trainer.ema.decode, []
     trainer.ema.decode = lambda logits, T, **kw: (temperatures.append(T), decode(logits, T, **kw))[1]
@@ -267,3 +241,6 @@ def test_warm_start_keeps_the_calibration_for_validation_only(tmp_path, tiny_gen
     assert temperatures == [0.7]  # the start's temperature, not the config default 0.38
     trainer.fit()
     assert Colorizer.from_pretrained(tmp_path / "run" / "final").config.logit_bias == pytest.approx(bias, abs=1e-5)
+    recipe = Colorizer.from_pretrained(tmp_path / "run" / "final").config.extra
+    assert recipe["init"] == str(tmp_path / "w")  # the recipe says what was trained, not the flags' defaults
+    assert (recipe["recipe"]["arch"], recipe["recipe"]["width"]) == (tiny_generator.config.arch, tiny_generator.config.width)
