@@ -53,6 +53,8 @@ def _bn(c: int) -> nn.BatchNorm2d:
 class MBConv(nn.Module):
     """Inverted residual: 1x1 expand, depthwise k x k, 1x1 project; residual when shapes allow."""
 
+    conv_bn_pairs = (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2"))  # for folding
+
     def __init__(self, cin: int, cout: int, kernel: int, stride: int, expand: int):
         super().__init__()
         mid = cin * expand
@@ -76,6 +78,7 @@ class EfficientNetLite0(nn.Module):
     """The encoder (``features``); with ``head=True`` also the ImageNet classifier (``forward``)."""
 
     feature_channels = (24, 40, 112, 320)  # at strides 4, 8, 16, 32
+    conv_bn_pairs = (("_conv_stem", "_bn0"), ("_conv_head", "_bn1"))
 
     def __init__(self, head: bool = True, num_classes: int = 1000):
         super().__init__()

@@ -11,6 +11,7 @@ expected bin centre, bilinear upsampling by the architecture's output stride. Tw
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -258,3 +259,24 @@ class Discriminator(nn.Module):
     def forward(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
         x = torch.cat([(L - L_CENTER) / L_SCALE, ab / AB_SCALE], dim=1)
         return self.net(x)
+
+
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """An inference copy with every BatchNorm that directly follows a convolution merged into it.
+
+    Pairs are a module's ``conv_bn_pairs`` (EfficientNet) or adjacent items of a Sequential (the
+    U-Net decoder); ECCV16's BatchNorms follow a ReLU and stay. Same outputs, fewer passes.
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    model = copy.deepcopy(model).eval()
+    for m in model.modules():
+        pairs = [(c, b) for c, b in getattr(m, "conv_bn_pairs", ()) if hasattr(m, c)]
+        for conv, bn in pairs:
+            setattr(m, conv, fuse_conv_bn_eval(getattr(m, conv), getattr(m, bn)))
+            setattr(m, bn, nn.Identity())
+        if isinstance(m, nn.Sequential):
+            for i in range(len(m) - 1):
+                if isinstance(m[i], nn.Conv2d) and isinstance(m[i + 1], nn.BatchNorm2d):
+                    m[i], m[i + 1] = fuse_conv_bn_eval(m[i], m[i + 1]), nn.Identity()
+    return model

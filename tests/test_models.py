@@ -7,7 +7,7 @@ import torch
 from colorizer import Colorizer
 from colorizer.color import ab_gamut
 from colorizer.efficientnet import EfficientNetLite0, load_imagenet
-from colorizer.models import GENERATORS, GeneratorConfig, build_generator, describe
+from colorizer.models import GENERATORS, GeneratorConfig, build_generator, describe, fold_batchnorm
 from colorizer.provenance import settings
 from colorizer.weights import load_generator, save_generator
 
@@ -31,6 +31,22 @@ def test_forward_shape_follows_the_declared_stride(generator):
     s = generator.output_stride
     assert logits.shape == (2, len(ab_gamut()), 2 * m // s, 3 * m // s)
     assert generator.decode(logits, 0.38).shape == (2, 2, 2 * m, 3 * m)
+
+
+def test_folding_batchnorm_keeps_the_output(generator):
+    for bn in (m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # statistics unlike the defaults
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5), bn.bias.data.uniform_(-0.5, 0.5)
+    folded = fold_batchnorm(generator)
+    L = torch.rand(1, 1, 64, 96) * 100
+    with torch.no_grad():
+        torch.testing.assert_close(folded(L), generator(L), atol=1e-4, rtol=1e-4)
+    left = sum(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    if generator.config.arch == "unet_lite0":
+        assert left == 0  # every one follows a convolution
+    else:
+        assert left == sum(isinstance(m, torch.nn.BatchNorm2d) for m in generator.modules())  # ECCV16's follow a ReLU
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in generator.modules())  # the original is untouched
 
 
 def test_save_load_round_trip_keeps_architecture_and_output(tmp_path, generator):
