@@ -1,4 +1,4 @@
-"""The colorizer: black-and-white photos to colour with an ECCV16 generator trained as a GAN."""
+"""The colorizer: black-and-white photos to colour with a generator over quantised ab bins (U-Net or ECCV16)."""
 
 from .inference import Colorizer
 

@@ -47,6 +47,8 @@ def test_folding_batchnorm_keeps_the_output(generator):
     else:
         assert left == sum(isinstance(m, torch.nn.BatchNorm2d) for m in generator.modules())  # ECCV16's follow a ReLU
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in generator.modules())  # the original is untouched
+    served = Colorizer(generator, device="cpu", dtype=torch.float32).generator  # inference runs the folded copy
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in served.modules()) == left
 
 
 def test_save_load_round_trip_keeps_architecture_and_output(tmp_path, generator):
