@@ -32,7 +32,7 @@ from colorizer.color import ab_gamut
 from colorizer.inference import compose
 from colorizer.models import Generator, GeneratorConfig, build_generator
 
-SHIPPED_CONFIGS = {"ECCV16 width 0.5 (v3)": ("eccv16", 0.5), "U-Net on EfficientNet-Lite0, width 1.0": ("unet_lite0", 1.0)}
+SHIPPED_CONFIGS = {"ECCV16 width 0.5 (v3)": ("eccv16", 0.5), "U-Net on EfficientNet-Lite0, width 1.0 (v4, default)": ("unet_lite0", 1.0)}
 
 
 def model(width: float, arch: str = "eccv16") -> Generator:
