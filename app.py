@@ -6,13 +6,20 @@ Thin by design: it calls colorizer.Colorizer and colorizer.metrics and arranges 
 Importing it is cheap: the model loads on first use (``loaded``), the page is built by ``build``.
 Settings (environment): COLORIZER_WEIGHTS, COLORIZER_HF_REPO (where the weights come from when
 weights/ is empty), COLORIZER_EXAMPLES_DIR (more gallery images: historical/, xray/, cctv/),
-COLORIZER_MAX_MEGAPIXELS (default 25), COLORIZER_CONCURRENCY (default 2).
+COLORIZER_MAX_MEGAPIXELS (default 25), COLORIZER_CONCURRENCY (default 2), COLORIZER_OUTPUT_HOURS
+(results kept, default 1), COLORIZER_OUTPUT_MB (results kept at most, default 1024).
+
+Open to the internet by design (a Hugging Face Space), so every request is checked at the door:
+files only as uploads, every number inside the range its control offers, hints bounded, errors
+that name no server path; results are swept after a while and their folder is capped.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +38,7 @@ from colorizer.metrics import comparison, reference_for
 from colorizer.models import describe
 from colorizer.provenance import save_image
 from colorizer.video import VideoError, colorize_video, probe
+from colorizer.vividness import default_vividness
 from colorizer.weights import WeightsNotFoundError
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +47,11 @@ CONCURRENCY = int(os.environ.get("COLORIZER_CONCURRENCY", "2"))
 MAX_UPLOAD = os.environ.get("COLORIZER_MAX_UPLOAD", "50mb")
 MAX_VIDEO_SECONDS = float(os.environ.get("COLORIZER_MAX_VIDEO_SECONDS", "60"))
 SIZES = [128, 192, 256, 384, 512]  # short side; the shipped model's best is in weights/generator.json
+TEMPERATURES = (0.2, 1.0)  # the range /colorize's expert ``temperature`` accepts (the old slider's)
+MAX_HINTS = 32
+MAX_SEED = 2**31 - 1
+OUTPUT_SECONDS = float(os.environ.get("COLORIZER_OUTPUT_HOURS", "1")) * 3600  # results are deleted after this
+OUTPUT_BYTES = int(float(os.environ.get("COLORIZER_OUTPUT_MB", "1024")) * 2**20)  # and the oldest go past this
 GROUPS = {
     "historical": ("Historical photographs", "Public-domain photographs, 1838-1936 (sources in examples/README.md)."),
     "xray": (
@@ -53,7 +66,7 @@ GROUPS = {
     ),
 }
 METRIC_HEADERS = ["", "PSNR", "SSIM", "ΔE2000", "Colourful"]
-OUTPUTS = Path(tempfile.gettempdir()) / "colorizer-app"  # every file the app writes; served to API clients
+OUTPUTS = Path(tempfile.gettempdir()) / "colorizer-app"  # every file the app writes; swept (sweep_outputs)
 SHOW_RESULT = "() => document.getElementById('result-slider')?.scrollIntoView({block: 'nearest', behavior: 'smooth'})"
 # Gradio opens uploads lazily to read their headers; our own reader enforces MAX_PIXELS before
 # decoding, so PIL's global bomb check (which would fail inside Gradio with no message) is off.
@@ -108,35 +121,129 @@ def mark_hints(image: PIL.Image.Image, hints: list) -> PIL.Image.Image:
     return image
 
 
-def parse_color(value: str) -> tuple[int, int, int]:
+def parse_color(value) -> tuple[int, int, int]:
     """The colour picker's '#rrggbb' or 'rgb(a)(r, g, b, ...)' -> (r, g, b)."""
-    value = value.strip()
-    if value.startswith("#") and len(value) >= 7:
-        return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
-    if value.startswith("rgb"):
-        parts = value[value.index("(") + 1 : value.index(")")].split(",")
-        return tuple(int(round(float(p))) for p in parts[:3])
-    raise gr.Error(f"unreadable colour {value!r}")
+    try:
+        value = value.strip()
+        if value.startswith("#") and len(value) == 7:
+            return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
+        if value.startswith("rgb"):
+            parts = [float(p) for p in value[value.index("(") + 1 : value.index(")")].split(",")[:3]]
+            if len(parts) == 3 and all(0 <= p <= 255 for p in parts):
+                return tuple(int(round(p)) for p in parts)
+    except (AttributeError, ValueError):
+        pass
+    raise gr.Error("A hint's colour must be '#rrggbb' or 'rgb(r, g, b)'.")
 
 
-def as_hints(rows: list | None) -> list:
-    return [(float(x), float(y), parse_color(c)) for x, y, c in rows or []]
+# --- the door: every value a client sends is checked here, with the ranges the page offers -------
 
 
-def settings_of(model: Colorizer, size, temperature, hints: list | None) -> str:
-    """The provenance line for the app's current controls."""
-    return model.settings(int(size), float(temperature), hints)
+def valid_size(size, model: Colorizer) -> int:
+    """A working size from SIZES (as a number or its text, as the radio buttons send it); None: the model's."""
+    if size is None:
+        return model.config.size
+    try:
+        value = int(size) if isinstance(size, (int, str)) and not isinstance(size, bool) else None
+    except ValueError:
+        value = None
+    if value not in SIZES and not (value == model.config.size and value is not None):
+        raise gr.Error(f"The working resolution must be one of {', '.join(map(str, SIZES))} (pixels, short side).")
+    return value
+
+
+def valid_number(value, name: str, lo: float, hi: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and lo <= value <= hi):
+        raise gr.Error(f"{name} must be a number from {lo:g} to {hi:g}.")
+    return float(value)
+
+
+def valid_hints(rows) -> list:
+    """Hint rows [x, y, colour] -> colorizer hints; at most MAX_HINTS, coordinates finite numbers."""
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or len(rows) > MAX_HINTS:
+        raise gr.Error(f"Hints are a list of at most {MAX_HINTS} [x, y, colour] rows.")
+    hints = []
+    for row in rows:
+        if not (isinstance(row, (list, tuple)) and len(row) == 3):
+            raise gr.Error("Each hint is [x, y, colour].")
+        x, y, c = row
+        if isinstance(x, bool) or isinstance(y, bool) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (x, y)):
+            raise gr.Error("A hint's x and y must be pixel coordinates.")
+        hints.append((float(x), float(y), parse_color(c)))
+    return hints
+
+
+def uploaded(file) -> str | None:
+    """The server path of a file the client uploaded; anything else is refused with one message.
+
+    A plain string would be a path on the server (that is how /colorize once read any image on
+    it), so only Gradio's file payloads whose file lies in its upload folder are taken.
+    """
+    if file is None:
+        return None
+    path = file.get("path") if isinstance(file, dict) else getattr(file, "path", None)
+    if isinstance(path, str) and not isinstance(file, str):
+        resolved = Path(path).resolve()
+        if resolved.is_relative_to(Path(gradio_upload_folder()).resolve()):
+            return str(resolved)
+    raise gr.Error("Send the image as an upload (gradio_client's handle_file), not as a path or URL.")
+
+
+def gradio_upload_folder() -> str:
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
+
+
+def user_message(e: Exception) -> str:
+    """What a user may read of an error: an image's reason without its server path."""
+    return e.reason if isinstance(e, ImageError) else str(e)
+
+
+# --- results on disk: swept by age and capped in size ----------------------------------------------
+
+
+def sweep_outputs(now: float | None = None) -> None:
+    """Delete results older than OUTPUT_SECONDS, then the oldest until OUTPUTS holds under OUTPUT_BYTES."""
+    now = time.time() if now is None else now
+    folders = []
+    for d in OUTPUTS.glob("colorized-*"):
+        try:
+            files = [f.stat() for f in d.iterdir()]
+            age = now - max([d.stat().st_mtime, *(f.st_mtime for f in files)])
+        except OSError:  # swept by another worker meanwhile
+            continue
+        if age > OUTPUT_SECONDS:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            folders.append((age, sum(f.st_size for f in files), d))
+    total = sum(size for _, size, _ in folders)
+    for _, size, d in sorted(folders, reverse=True):  # oldest first
+        if total <= OUTPUT_BYTES:
+            break
+        shutil.rmtree(d, ignore_errors=True)
+        total -= size
 
 
 def output_folder() -> Path:
-    """A new folder for one result's files (under OUTPUTS, which the server may serve)."""
+    """A new folder for one result's files (under OUTPUTS), after sweeping out old ones."""
     OUTPUTS.mkdir(parents=True, exist_ok=True)
+    sweep_outputs()
     return Path(tempfile.mkdtemp(prefix="colorized-", dir=OUTPUTS))
+
+
+def settings_of(model: Colorizer, size: int, vividness: float | None, hints: list) -> str:
+    """The provenance line for the app's current controls."""
+    return model.settings(size, model.decoding(vividness), hints)
 
 
 def download_file(image: str, out: PIL.Image.Image, settings_line: str) -> str:
     """The full-resolution PNG to download, with its provenance (colorizer/provenance.py)."""
-    path = output_folder() / f"{Path(str(image)).stem}_color.png"
+    path = output_folder() / f"{Path(str(image)).stem[:80]}_color.png"
     save_image(out, path, settings_line)
     return str(path)
 
@@ -145,40 +252,50 @@ def open_photo(image: str) -> PIL.Image.Image:
     try:
         return to_standard(open_image(image, MAX_PIXELS))
     except ImageError as e:
-        raise gr.Error(str(e)) from None
+        raise gr.Error(e.reason) from None
 
 
-def colorize(image: str | None, reference: str | None, size: int, temperature: float, hints: list | None = None):
+def colorize(image: str | None, reference: str | None, size, vividness, hints: list | None = None, temperature: float | None = None):
     """Image (path) + optional reference -> slider pair, metrics rows, PNG path, notes, footer."""
     model = ready(image)
+    size = valid_size(size, model)
+    vividness = valid_number(vividness, "Vividness", 0.0, 1.0)
+    temperature = valid_number(temperature, "Temperature", *TEMPERATURES)
+    hints = valid_hints(hints)
     std = open_photo(image)
     try:
+        decoding = model.decoding(vividness, temperature)
         ref, notes = reference_for(std, reference, MAX_PIXELS)
         t = time.perf_counter()
-        out = model.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints))
+        out = model.colorize(std, size=size, hints=hints, vividness=vividness, temperature=temperature)
         took = time.perf_counter() - t
     except (ImageError, ValueError) as e:
-        raise gr.Error(str(e)) from None
-    before = mark_hints(grey_rgb(std), as_hints(hints))
+        raise gr.Error(user_message(e)) from None
+    before = mark_hints(grey_rgb(std), hints)
     rows = comparison(np.asarray(out), ref) if ref is not None else []
-    path = download_file(image, out, settings_of(model, size, temperature, hints))
+    path = download_file(image, out, model.settings(size, decoding, hints))
     w, h = out.size
     footer = f"Model: {describe(model.config)} · device: {device_name(model)} · {took:.2f} s for {w}x{h}"
     return (before, out), rows, path, "\n\n".join(notes), footer
 
 
 def colorize_api(
-    image: gr.FileData, reference: gr.FileData | None = None, size: int | None = None, temperature: float | None = None
+    image: gr.FileData,
+    reference: gr.FileData | None = None,
+    size: int | None = None,
+    temperature: float | None = None,
+    vividness: float | None = None,
 ) -> tuple[tuple[gr.FileData, gr.FileData], dict, gr.FileData, str, str]:
-    """The ``/colorize`` endpoint: only the image is required; size and temperature default to the model's.
+    """The ``/colorize`` endpoint: only the image (an upload) is required.
 
+    size: working resolution, one of 128, 192, 256, 384, 512 (default: the model's);
+    vividness: colour intensity from 0 (cautious) to 1 (bold) (default: the calibrated setting);
+    temperature: for experts and old scripts, 0.2 to 1.0, instead of vividness.
     Returns the before/after pair, the metrics table, the full-resolution PNG, notes and a footer.
     """
-    path = lambda f: f["path"] if isinstance(f, dict) else f  # noqa: E731
+    image, reference = uploaded(image), uploaded(reference)
     model = ready(image)
-    size = size or model.config.size
-    temperature = model.config.temperature if temperature is None else temperature
-    (before, after), rows, download, notes, footer = colorize(path(image), reference and path(reference), size, temperature)
+    (before, after), rows, download, notes, footer = colorize(image, reference, size, vividness, None, temperature)
     folder = output_folder()
     before.save(folder / "before.png")
     after.save(folder / "after.png")
@@ -186,11 +303,11 @@ def colorize_api(
     return pair, {"headers": METRIC_HEADERS, "data": rows}, gr.FileData(path=download), notes, footer
 
 
-def refresh(image, reference, size, temperature, hints):
+def refresh(image, reference, size, vividness, hints):
     """Like colorize, but an empty input clears the outputs instead of complaining."""
     if image is None:
         return None, [], None, "", ""
-    return colorize(image, reference, size, temperature, hints)
+    return colorize(image, reference, size, vividness, hints)
 
 
 def describe_hints(hints: list) -> str:
@@ -201,8 +318,11 @@ def describe_hints(hints: list) -> str:
 
 
 def add_hint(hints: list, color: str, evt: gr.SelectData):
-    x, y = evt.index
-    hints = [*hints, [x, y, color]]
+    index = evt.index
+    if not (isinstance(index, (list, tuple)) and len(index) == 2):
+        raise gr.Error("Click a point on the photo to place a hint.")
+    hints = [*hints, [index[0], index[1], color]]
+    valid_hints(hints)
     return hints, describe_hints(hints)
 
 
@@ -215,39 +335,52 @@ def clear_hints():
     return [], describe_hints([])
 
 
-def alternatives(image, size, temperature, hints, seed):
-    """Four different plausible colourisations (seeded) to pick from."""
+def alternatives(image, size, vividness, hints, seed):
+    """Four different plausible colourisations (seeded) to pick from.
+
+    size: one of 128, 192, 256, 384, 512 (a number or its text); vividness: 0 to 1; seed: 0 to 2**31 - 1.
+    """
     model = ready(image)
+    size = valid_size(size, model)
+    vividness = valid_number(vividness, "Vividness", 0.0, 1.0)
+    seed = valid_number(seed, "Seed", 0, MAX_SEED)
+    if seed is None or seed != int(seed):
+        raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED}.")
+    hints = valid_hints(hints)
     std = open_photo(image)
     try:
-        alts = model.colorize(std, size=int(size), temperature=float(temperature), hints=as_hints(hints), n=4, seed=int(seed))
-    except ValueError as e:
-        raise gr.Error(str(e)) from None
-    line = f"{settings_of(model, size, temperature, hints)}; 4 alternatives of seed {int(seed)}"
+        alts = model.colorize(std, size=size, vividness=vividness, hints=hints, n=4, seed=int(seed))
+    except (ImageError, ValueError) as e:
+        raise gr.Error(user_message(e)) from None
+    line = f"{settings_of(model, size, vividness, hints)}; 4 alternatives of seed {int(seed)}"
     return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], {"settings": line, "images": alts}
 
 
 def pick_alternative(image, alts: dict, evt: gr.SelectData):
     """Put the chosen alternative in the slider and the download."""
+    if not alts or not isinstance(evt.index, int) or not 0 <= evt.index < len(alts["images"]):
+        raise gr.Error("Show the alternatives first, then click one.")
     chosen = alts["images"][evt.index]
     path = download_file(image, chosen, f"{alts['settings']}; alternative {evt.index + 1}")
     return (grey_rgb(open_photo(image)), chosen), path
 
 
-def colorize_clip(video: str | None, size: int, temperature: float, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+def colorize_clip(video: str | None, size, vividness, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
     """A video file -> the colourised mp4 (with its sound) and a line about it."""
     model = ready(video, "a video")
+    size = valid_size(size, model)
+    vividness = valid_number(vividness, "Vividness", 0.0, 1.0)
     try:
         duration = probe(video)["duration"]
         if duration and duration > MAX_VIDEO_SECONDS:
             raise gr.Error(
                 f"The video is {duration:.0f} s long; the app takes up to {MAX_VIDEO_SECONDS:.0f} s (the command line has no limit)."
             )
-        out = output_folder() / f"{Path(video).stem}_color.mp4"
+        out = output_folder() / f"{Path(video).stem[:80]}_color.mp4"
         t = time.perf_counter()
-        info = colorize_video(model, video, out, size=int(size), temperature=float(temperature))
-    except VideoError as e:
-        raise gr.Error(str(e)) from None
+        info = colorize_video(model, video, out, size=size, decoding=model.decoding(vividness))
+    except (VideoError, ImageError) as e:
+        raise gr.Error(user_message(e).replace(str(video), "the video")) from None
     took = time.perf_counter() - t
     sound = "with its sound" if info["audio"] else "no sound track"
     return str(out), f"{info['frames']} frames, {info['fps']:.3g} fps, {info['width']}x{info['height']}, {sound}; {took:.1f} s"
@@ -260,13 +393,21 @@ def device_name(model: Colorizer) -> str:
 
 
 def controls(model: Colorizer | None) -> tuple[gr.Radio, gr.Slider]:
-    """Working resolution and colour intensity, starting at the model's own settings."""
+    """Working resolution and vividness, starting at the model's own settings."""
     size = model.config.size if model and model.config.size in SIZES else 128
     size_radio = gr.Radio(SIZES, value=size, label="Working resolution (short side, px)")
-    temperature = gr.Slider(
-        0.2, 1.0, value=model.config.temperature if model else 0.38, step=0.02, label="Colour intensity: T (lower = more vivid)"
+    # gr.Radio documents every choice as a string to API clients; these are the integers it takes
+    size_radio.api_info = lambda: {"enum": SIZES, "title": "Working resolution", "type": "integer"}
+    default = default_vividness(model.config) if model else None
+    vividness = gr.Slider(
+        0.0,
+        1.0,
+        value=round(default, 2) if default is not None else 0.5,
+        step=0.01,
+        label="Vividness: 0 cautious, 1 bold (the default is the calibrated setting)",
+        elem_id="vividness",
     )
-    return size_radio, temperature
+    return size_radio, vividness
 
 
 def examples_gallery(image: gr.Image) -> None:
@@ -295,7 +436,7 @@ def photo_tab(model: Colorizer | None) -> None:
             examples_gallery(image)
             reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None, height=160)
             with gr.Row():
-                size, temperature = controls(model)
+                size, vividness = controls(model)
             run = gr.Button("Colourise", variant="primary")
             with gr.Accordion("Colour hints: click the photo to say what colour something is", open=True):
                 with gr.Row():
@@ -319,19 +460,19 @@ def photo_tab(model: Colorizer | None) -> None:
             download = gr.File(label="Download (full-resolution PNG, marked as colourised)")
             footer = gr.Markdown(elem_id="footer")
     hints = gr.State([])
-    inputs, outputs = [image, reference, size, temperature, hints], [slider, table, download, notes, footer]
+    inputs, outputs = [image, reference, size, vividness, hints], [slider, table, download, notes, footer]
     run.click(colorize, inputs, outputs, api_name=False)
     gr.api(colorize_api, api_name="colorize")
     # Results follow every change (a new photo, an example, a reference, the controls, hints).
     image.change(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False).then(
         None, js=SHOW_RESULT
     )
-    for trigger in (reference.change, size.change, temperature.release):
+    for trigger in (reference.change, size.change, vividness.release):
         trigger(refresh, inputs, outputs, api_name=False)
     image.select(add_hint, [hints, hint_color], [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
     undo.click(undo_hint, hints, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
     clear.click(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
-    alt_button.click(alternatives, [image, size, temperature, hints, seed], [alt_gallery, alt_state], api_name="alternatives")
+    alt_button.click(alternatives, [image, size, vividness, hints, seed], [alt_gallery, alt_state], api_name="alternatives")
     alt_gallery.select(pick_alternative, [image, alt_state], [slider, download], api_name=False)
 
 
@@ -344,17 +485,18 @@ def video_tab(model: Colorizer | None) -> None:
     with gr.Row():
         with gr.Column():
             clip = gr.Video(label="Black-and-white video", sources=["upload"], elem_id="clip")
-            clip_size, clip_t = controls(model)
+            clip_size, clip_vividness = controls(model)
             clip_run = gr.Button("Colourise video", variant="primary")
         with gr.Column():
             clip_out = gr.Video(label="Colourised video", elem_id="clip-out")
             clip_info = gr.Markdown()
-    clip_run.click(colorize_clip, [clip, clip_size, clip_t], [clip_out, clip_info], api_name="colorize_video")
+    clip_run.click(colorize_clip, [clip, clip_size, clip_vividness], [clip_out, clip_info], api_name="colorize_video")
 
 
 def build() -> gr.Blocks:
     model, missing = loaded()
-    with gr.Blocks(title="Colorizer") as demo:
+    # Gradio's own copies of uploads and results go with ours (its cache holds them; see sweep_outputs).
+    with gr.Blocks(title="Colorizer", delete_cache=(max(60, int(OUTPUT_SECONDS) // 4), int(OUTPUT_SECONDS))) as demo:
         gr.Markdown(
             "# Colorizer\nColourise black-and-white photographs: upload one or click an example, compare before and after "
             "with the slider, and download the full-resolution PNG (its metadata says it was colourised by a model, and how). "
@@ -375,10 +517,11 @@ def build() -> gr.Blocks:
 
 
 if __name__ == "__main__":
+    sweep_outputs()  # what an earlier run left
     build().launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        show_error=True,
+        show_error=False,  # only gr.Error messages (written for users, no server paths) reach a client
         allowed_paths=[str(OUTPUTS)],
     )

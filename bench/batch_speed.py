@@ -66,7 +66,7 @@ def main() -> None:
     col = Colorizer.from_pretrained(args.weights, device="cpu")
     line = col.settings()
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = plan(args.data, Path(tmp) / "before")
+        jobs = plan(args.data, Path(tmp) / "before")[0]
         photos = [src for src, _ in jobs]
         megapixels = []
         for p in photos:  # warm-up: the first call at each working shape builds its kernels, so every run below starts warm
@@ -78,7 +78,7 @@ def main() -> None:
         before(col, jobs, line)
         t_before = time.perf_counter() - t
         t = time.perf_counter()
-        failed = colorize_files(col, plan(args.data, Path(tmp) / "after"), line)
+        failed = colorize_files(col, plan(args.data, Path(tmp) / "after")[0], line)
         t_after = time.perf_counter() - t
         sizes = {d: sum(f.stat().st_size for f in (Path(tmp) / d).rglob("*.png")) / len(photos) / 2**10 for d in ("before", "after")}
 

@@ -22,10 +22,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .files import atomic_write
-from .images import ImageError, list_images
-from .inference import Colorizer
+from .files import scan_images
+from .images import ImageError
+from .inference import Colorizer, check_size
 from .provenance import save_image
 from .video import VIDEO_SUFFIXES, VideoError, colorize_video
+from .vividness import Decoding
 from .weights import WeightsNotFoundError
 
 OUTPUT_FORMATS = ("png", "jpg", "webp", "tif")
@@ -33,13 +35,17 @@ READ_AHEAD = 2  # photos decoded ahead of the network
 WRITERS = 2  # threads encoding and writing results (PNG, JPEG and TIFF encoders release the GIL)
 
 
-def plan(src: Path, dst: Path, fmt: str = "png") -> list[tuple[Path, Path]]:
-    """(input, output) pairs; a folder maps onto a folder of ``fmt`` files with the same layout."""
+def plan(src: Path, dst: Path, fmt: str = "png") -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+    """(input, output) pairs, and the folder's entries left out with why (links to nowhere, pipes...).
+
+    A folder maps onto a folder of ``fmt`` files with the same layout.
+    """
     if src.is_dir():
-        return [(p, (dst / p.relative_to(src)).with_suffix(f".{fmt}")) for p in list_images(src)]
+        found, left_out = scan_images(src)
+        return [(p, (dst / p.relative_to(src)).with_suffix(f".{fmt}")) for p in found], left_out
     if dst.is_dir():
-        return [(src, dst / f"{src.stem}_color.{fmt}")]
-    return [(src, dst)]
+        return [(src, dst / f"{src.stem}_color.{fmt}")], []
+    return [(src, dst)], []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("output", type=Path, help="output file, or folder (created if needed)")
     ap.add_argument("--weights", default=None, help="weights folder or official ECCV16 .pth (default: shipped)")
     ap.add_argument("--size", type=int, default=None, help="working resolution, short side (default: the model's)")
-    ap.add_argument("--temperature", type=float, default=None, help="colour intensity: lower is more vivid")
+    ap.add_argument(
+        "--vividness", type=float, default=None, help="colour intensity from 0 (cautious) to 1 (bold); default: the calibrated setting"
+    )
+    ap.add_argument("--temperature", type=float, default=None, help="for experts: the decoding temperature instead of --vividness")
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     ap.add_argument(
         "--format",
@@ -61,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.input.exists():
         print(f"error: {args.input} does not exist", file=sys.stderr)
         return 2
-    jobs = plan(args.input, args.output, args.format)
+    jobs, left_out = plan(args.input, args.output, args.format)
+    for path, why in left_out:
+        print(f"skipped {path}: {why}", file=sys.stderr)
     inputs = {p.resolve() for p, _ in jobs}
     clashes = [out for _, out in jobs if out.resolve() in inputs]
     if clashes:
@@ -69,25 +80,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         colorizer = Colorizer.from_pretrained(args.weights, device=args.device)
+        decoding = colorizer.decoding(args.vividness, args.temperature)
+        check_size(args.size)
     except (WeightsNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
         return video(colorizer, args)
-    line = colorizer.settings(args.size, args.temperature)
-    failed = colorize_files(colorizer, jobs, line, args.size, args.temperature)
-    if args.input.is_file():
+    line = colorizer.settings(args.size, decoding)
+    single = not args.input.is_dir()
+    failed = colorize_files(colorizer, jobs, line, args.size, decoding, prefix="error:" if single else "skipped")
+    if single:
         if not failed:
             print(f"wrote {jobs[0][1]}", file=sys.stderr)
         return 1 if failed else 0
     done = len(jobs) - len(failed)
-    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {len(failed)} failed" if failed else ""), file=sys.stderr)
-    return 1 if failed else 0
+    failures = len(failed) + len(left_out)
+    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {failures} failed" if failures else ""), file=sys.stderr)
+    return 1 if failures else 0
 
 
 def colorize_files(
-    colorizer: Colorizer, jobs: list[tuple[Path, Path]], line: str, size: int | None = None, temperature: float | None = None
+    colorizer: Colorizer,
+    jobs: list[tuple[Path, Path]],
+    line: str,
+    size: int | None = None,
+    decoding: Decoding | None = None,
+    prefix: str = "skipped",
 ) -> list[Path]:
     """Colourise (input, output) pairs; returns the inputs that failed, each reported once.
 
@@ -98,7 +118,7 @@ def colorize_files(
 
     def fail(src: Path, e: Exception) -> None:
         failed.append(src)
-        tqdm.write(f"skipped {src}: {getattr(e, 'reason', e)}", file=sys.stderr)
+        tqdm.write(f"{prefix} {src}: {getattr(e, 'reason', e)}", file=sys.stderr)
 
     def finish(write: tuple[Path, Future]) -> None:
         src, future = write
@@ -116,7 +136,7 @@ def colorize_files(
                 reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
             try:
                 L, dpi = read.result()
-                image = colorizer.render(L, colorizer.ab_for(L, size, temperature), dpi=dpi)
+                image = colorizer.render(L, colorizer.ab_for(L, size, decoding), dpi=dpi)
             except (ImageError, OSError, ValueError) as e:
                 fail(src, e)
                 continue
@@ -134,7 +154,7 @@ def video(colorizer: Colorizer, args: argparse.Namespace) -> int:
         print(f"error: video output must be an .mp4 file, not {out}", file=sys.stderr)
         return 2
     try:
-        info = colorize_video(colorizer, args.input, out, size=args.size, temperature=args.temperature)
+        info = colorize_video(colorizer, args.input, out, size=args.size, decoding=colorizer.decoding(args.vividness, args.temperature))
     except VideoError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

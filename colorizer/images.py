@@ -16,7 +16,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .color import luminance_to_l, rgb_to_lab, srgb_to_linear
-from .files import IMAGE_SUFFIXES
+from .files import kind_of, scan_images
 from .kernels import lightness8
 
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -46,8 +46,10 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
         img = source
     else:
         name = None if isinstance(source, bytes) else str(source)
-        if (isinstance(source, bytes) and not source) or (isinstance(source, (str, Path)) and _is_empty_file(source)):
-            raise ImageError("the file is empty", name)
+        if isinstance(source, bytes) and not source:
+            raise ImageError("the file is empty")
+        if isinstance(source, (str, Path)):
+            _check_file(source, name)
         try:
             fp = io.BytesIO(source) if isinstance(source, bytes) else source
             with warnings.catch_warnings():
@@ -76,11 +78,19 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
     return img
 
 
-def _is_empty_file(path: str | Path) -> bool:
+def _check_file(path: str | Path, name: str) -> None:
+    """Refuse what is not a regular, non-empty file before opening it (a pipe would block for ever)."""
     try:
-        return Path(path).stat().st_size == 0
-    except OSError:
-        return False
+        st = Path(path).stat()
+    except FileNotFoundError:
+        raise ImageError("file not found", name) from None
+    except OSError as e:
+        raise ImageError(f"cannot be read ({e.strerror})", name) from None
+    kind = kind_of(st.st_mode)
+    if kind is not None:
+        raise ImageError(f"{kind}, not an image file", name)
+    if st.st_size == 0:
+        raise ImageError("the file is empty", name)
 
 
 def _from_array(a: np.ndarray) -> Image.Image:
@@ -160,5 +170,5 @@ def is_colour(img: Image.Image) -> bool:
 
 
 def list_images(folder: str | Path) -> list[Path]:
-    """Image files under a folder, recursively, in a stable order."""
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    """Image files under a folder, recursively, in a stable order (``files.scan_images``)."""
+    return scan_images(folder)[0]

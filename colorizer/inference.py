@@ -18,13 +18,26 @@ from . import kernels
 from .files import atomic_write
 from .hints import Hint, apply_hints
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
-from .models import Generator, fold_batchnorm
+from .models import Generator, describe, fold_batchnorm
 from .precision import autocast, default_device, fast_dtype
 from .provenance import save_image, settings
+from .vividness import Decoding, decoding_for
 from .weights import load_any_generator, resolve_weights
 
 SETTINGS_KEY = "colorizer_settings"  # Image.info key: how a colourisation was made, for Colorizer.save
 ALTERNATIVE_SIGMA = 1.8  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
+
+
+MAX_SIZE = 2048  # working size (short side) at most: memory grows with its square (the app allows less)
+
+
+def check_size(size: int | None) -> int | None:
+    """A working size (short side, px) as an int, or ValueError; None means the model's own."""
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 8 <= size <= MAX_SIZE:
+        raise ValueError(f"working size must be a whole number of pixels from 8 to {MAX_SIZE}, not {size!r}")
+    return int(size)
 
 
 def working_shape(h: int, w: int, size: int, multiple: int = 8) -> tuple[int, int]:
@@ -74,11 +87,19 @@ class Colorizer:
         with autocast(self.device, self.dtype):
             return self.generator(x)
 
+    def decoding(self, vividness: float | None = None, temperature: float | None = None) -> Decoding:
+        """A vividness (0 cautious .. 1 bold), an expert's temperature, or neither (the weights' own)."""
+        return decoding_for(self.config, vividness, temperature)
+
+    def decode(self, logits: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
+        """Bin logits (B, Q, h, w) -> ab (B, 2, h, w), float32 on the CPU."""
+        d = decoding or self.decoding()
+        return self.generator.decode(logits, d.temperature, upsample=False, bias_scale=d.bias_scale).cpu()
+
     @torch.inference_mode()
-    def predict_ab(self, L: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
+    def predict_ab(self, L: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> ab (B, 2, h/s, w/s), float32 on the CPU (s: output stride)."""
-        T = temperature if temperature is not None else self.config.temperature
-        return self.generator.decode(self.predict_logits(L), T, upsample=False).cpu()
+        return self.decode(self.predict_logits(L), decoding)
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
@@ -95,9 +116,9 @@ class Colorizer:
         """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's)."""
         return self.predict_logits(self.working_l(L, size or self.config.size))
 
-    def ab_for(self, L: torch.Tensor, size: int | None = None, temperature: float | None = None) -> torch.Tensor:
+    def ab_for(self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None) -> torch.Tensor:
         """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU."""
-        return self.predict_ab(self.working_l(L, size or self.config.size), temperature)[0]
+        return self.predict_ab(self.working_l(L, size or self.config.size), decoding)[0]
 
     @staticmethod
     def render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
@@ -116,44 +137,54 @@ class Colorizer:
         hints: list[Hint] | None = None,
         n: int | None = None,
         seed: int = 0,
+        vividness: float | None = None,
     ) -> Image.Image | list[Image.Image]:
         """A PIL image, numpy array, bytes or path of any size and mode -> RGB PIL image, same size.
 
         ``size``: working resolution (short side, default from the model config);
-        ``temperature``: annealed-mean temperature (lower is more vivid);
+        ``vividness``: colour intensity from 0 (cautious) to 1 (bold), default the calibrated one;
+        ``temperature``: for experts, the annealed-mean temperature instead (lower is more vivid);
         ``hints``: [(x, y, (r, g, b)), ...] colours the result must take at those pixels;
         ``n``: return a list of n alternative colourisations instead (``seed`` picks them).
         """
+        decoding = self.decoding(vividness, temperature)
+        size = check_size(size)
         if n is None:
-            return self.colorize_batch([image], size, temperature, hints=[hints])[0]
+            return self.colorize_batch([image], size, hints=[hints], decoding=decoding)[0]
         L, dpi = self.read(image)
-        alts = [self.render(L, ab, hints, dpi) for ab in self.alternatives(self.logits_for(L, size), n, seed, temperature)]
+        alts = [self.render(L, ab, hints, dpi) for ab in self.alternatives(self.logits_for(L, size), n, seed, decoding)]
         for i, out in enumerate(alts):
-            out.info[SETTINGS_KEY] = f"{self.settings(size, temperature, hints)}; alternative {i + 1} of seed {seed}"
+            out.info[SETTINGS_KEY] = f"{self.settings(size, decoding, hints)}; alternative {i + 1} of seed {seed}"
         return alts
 
-    def alternatives(self, logits: torch.Tensor, n: int, seed: int, temperature: float | None = None) -> list[torch.Tensor]:
+    def alternatives(self, logits: torch.Tensor, n: int, seed: int, decoding: Decoding | None = None) -> list[torch.Tensor]:
         """n plausible, different ab maps (2, h, w) from one prediction.
 
         Smooth random fields over the bins (a 3x3 grid of Gaussian logit offsets per bin,
         upsampled) are added to the logits: where the model is sure, one bin dominates and the
         colour stays; where it hesitates, the field tips it towards different hues, region by region.
         """
-        T = temperature if temperature is not None else self.config.temperature
         g = torch.Generator().manual_seed(seed)
         out = []
         for _ in range(n):
             field = torch.randn(1, logits.shape[1], 3, 3, generator=g) * ALTERNATIVE_SIGMA
             field = F.interpolate(field, size=logits.shape[-2:], mode="bicubic", align_corners=True).to(logits.device)
-            out.append(self.generator.decode(logits.float() + field, T, upsample=False)[0].cpu())
+            out.append(self.decode(logits.float() + field, decoding)[0])
         return out
 
     @torch.inference_mode()
     def colorize_batch(
-        self, images: list, size: int | None = None, temperature: float | None = None, hints: list[list[Hint] | None] | None = None
+        self,
+        images: list,
+        size: int | None = None,
+        temperature: float | None = None,
+        hints: list[list[Hint] | None] | None = None,
+        vividness: float | None = None,
+        decoding: Decoding | None = None,
     ) -> list[Image.Image]:
         """Several images; those with the same working shape run through the generator together."""
-        size = size or self.config.size
+        decoding = decoding or self.decoding(vividness, temperature)
+        size = check_size(size) or self.config.size
         Ls, dpis = zip(*(self.read(image) for image in images))
         smalls = [self.working_l(L, size) for L in Ls]
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
@@ -161,18 +192,24 @@ class Colorizer:
         for i, s in enumerate(smalls):
             groups.setdefault(tuple(s.shape[-2:]), []).append(i)
         for idx in groups.values():
-            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), temperature)
+            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), decoding)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
         hints = hints or [None] * len(Ls)
         outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]
         for out, h in zip(outs, hints):
-            out.info[SETTINGS_KEY] = self.settings(size, temperature, h)
+            out.info[SETTINGS_KEY] = self.settings(size, decoding, h)
         return outs
 
-    def settings(self, size: int | None = None, temperature: float | None = None, hints: list[Hint] | None = None) -> str:
+    def settings(self, size: int | None = None, decoding: Decoding | None = None, hints: list[Hint] | None = None) -> str:
         """The provenance line of a colourisation made with these settings (colorizer/provenance.py)."""
-        return settings(self.config, size, temperature, len(hints or []))
+        return settings(self.config, size, (decoding or self.decoding()).describe(), len(hints or []))
+
+    def __repr__(self) -> str:
+        return (
+            f"Colorizer({describe(self.config)}, device={self.device.type}, precision={str(self.dtype).split('.')[-1]}, "
+            f"working size {self.config.size})"
+        )
 
     def save(self, image: Image.Image, path: str | Path, format: str | None = None) -> None:
         """Save a colourisation with its provenance: the file says a model made its colours, and how.

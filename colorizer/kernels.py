@@ -49,9 +49,19 @@ def _inside(r, g, b, tol):
 
 
 @numba.njit(cache=True, inline="always")
+def _clamp(v, hi):
+    """v clamped to [0, hi], NaN -> 0: every table index below stays in bounds whatever comes in."""
+    return v if 0.0 <= v <= hi else (hi if v > hi else 0.0)
+
+
+@numba.njit(cache=True, inline="always")
+def _finite(v):
+    return v if abs(v) < 1e30 else 0.0  # NaN and infinities (from a broken decoding) -> grey
+
+
+@numba.njit(cache=True, inline="always")
 def _encode(v, lut):
-    v = min(max(v, 0.0), 1.0)
-    return lut[int(v * 65535.0 + 0.5)]
+    return lut[int(_clamp(v, 1.0) * 65535.0 + 0.5)]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -60,6 +70,7 @@ def compose_rows(L, ab_cols, out, M, W, lut, steps):
 
     ``ab_cols`` (2, h, W) is the low-resolution ab already interpolated along x; rows are blended
     here (align_corners=False, as torch's bilinear). Out-of-gamut pixels lose chroma by bisection.
+    Non-finite ab becomes grey and L is clamped to [0, 100]: no input can index out of bounds.
     """
     H, Wd = L.shape
     h = ab_cols.shape[1]
@@ -69,9 +80,9 @@ def compose_rows(L, ab_cols, out, M, W, lut, steps):
         y1 = min(y0 + 1, h - 1)
         t = sy - y0
         for x in range(Wd):
-            a = ab_cols[0, y0, x] * (1 - t) + ab_cols[0, y1, x] * t
-            b = ab_cols[1, y0, x] * (1 - t) + ab_cols[1, y1, x] * t
-            li = min(max(L[y, x], 0.0), 100.0)
+            a = _finite(ab_cols[0, y0, x] * (1 - t) + ab_cols[0, y1, x] * t)
+            b = _finite(ab_cols[1, y0, x] * (1 - t) + ab_cols[1, y1, x] * t)
+            li = _clamp(L[y, x], 100.0)
             r, g, bl = _lab_to_linear(li, a, b, M, W)
             if not _inside(r, g, bl, 1e-4):
                 lo, hi = 0.0, 1.0
@@ -97,7 +108,7 @@ def lightness_rgb8(rgb, lin, wr, wg, wb, l_of_y, out):
     for y in numba.prange(H):
         for x in range(Wd):
             Y = wr * lin[rgb[y, x, 0]] + wg * lin[rgb[y, x, 1]] + wb * lin[rgb[y, x, 2]]
-            out[y, x] = l_of_y[int(min(max(Y, 0.0), 1.0) * n + 0.5)]
+            out[y, x] = l_of_y[int(_clamp(Y, 1.0) * n + 0.5)]
 
 
 @numba.njit(parallel=True, cache=True)

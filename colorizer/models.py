@@ -12,6 +12,7 @@ expected bin centre, bilinear upsampling by the architecture's output stride. Tw
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +23,17 @@ import torch.nn.functional as F
 
 from .color import AB_SCALE, L_CENTER, L_SCALE, l_to_gray
 from .efficientnet import EfficientNetLite0, load_imagenet
+
+
+MIN_TEMPERATURE = 0.01  # below this the annealed mean is the argmax already; 0 divides by zero
+
+
+def check_temperature(temperature: float) -> float:
+    """``temperature`` as a float, or ValueError when it cannot be decoded with."""
+    t = float(temperature)
+    if not (math.isfinite(t) and t >= MIN_TEMPERATURE):
+        raise ValueError(f"temperature must be a finite number of at least {MIN_TEMPERATURE}, not {temperature!r}")
+    return t
 
 
 @dataclass
@@ -40,6 +52,9 @@ class GeneratorConfig:
     # of the class rebalancing at inference (vivid but riskier -> calmer and more accurate).
     # Chosen on the validation split by train.calibrate; None means no bias.
     logit_bias: list[float] | None = None
+    # The accuracy-vividness frontier measured by train.calibrate (colorizer/vividness.py): points
+    # {bias_scale, temperature, colorfulness, ciede2000, psnr}; None: the documented fallback.
+    frontier: list[dict] | None = None
     extra: dict = field(default_factory=dict)  # free-form provenance (recipe, data, steps)
 
     def to_dict(self) -> dict:
@@ -87,11 +102,16 @@ class Generator(nn.Module):
             w = (centres.T / self.config.ab_scale).reshape(2, -1, 1, 1)
             self.model_out.weight.copy_(w)
 
-    def decode(self, logits: torch.Tensor, temperature: float = 1.0, upsample: bool = True) -> torch.Tensor:
-        """Annealed mean: ab = sum_q softmax(logits / T)_q * centre_q; T = 1 is the plain mean."""
+    def decode(self, logits: torch.Tensor, temperature: float = 1.0, upsample: bool = True, bias_scale: float = 1.0) -> torch.Tensor:
+        """Annealed mean: ab = sum_q softmax(logits / T)_q * centre_q; T = 1 is the plain mean.
+
+        ``bias_scale`` multiplies the calibrated prior correction (``logit_bias``): 0 removes it.
+        A temperature below MIN_TEMPERATURE, or not finite, is refused (it would decode to NaN).
+        """
+        temperature = check_temperature(temperature)
         logits = logits.float()
-        if self.config.logit_bias is not None:
-            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1)
+        if self.config.logit_bias is not None and bias_scale != 0.0:
+            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1) * bias_scale
         p = torch.softmax(logits / temperature, dim=1)
         ab = F.conv2d(p, self.model_out.weight.float()) * self.config.ab_scale
         return F.interpolate(ab, scale_factor=self.output_stride, mode="bilinear", align_corners=False) if upsample else ab

@@ -47,8 +47,11 @@ _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <?xpacket end="w"?>"""
 
 
-def settings(config: GeneratorConfig, size: int | None = None, temperature: float | None = None, hints: int = 0) -> str:
-    """One line naming the model and the settings that produced a colourisation."""
+def settings(config: GeneratorConfig, size: int | None = None, decoding: str | None = None, hints: int = 0) -> str:
+    """One line naming the model and the settings that produced a colourisation.
+
+    ``decoding``: how logits became colours (``vividness.Decoding.describe``); default the config's temperature.
+    """
     extra = config.extra or {}
     if "source" in extra:
         weights = extra["source"]
@@ -58,7 +61,7 @@ def settings(config: GeneratorConfig, size: int | None = None, temperature: floa
         weights = "custom weights"
     line = (
         f"{describe(config, weights)}; "
-        f"working size {size or config.size}, temperature {temperature if temperature is not None else config.temperature}"
+        f"working size {size or config.size}, {decoding or f'temperature {config.temperature:.3g}'}"
     )
     return line + (f"; {hints} colour hint{'s' * (hints != 1)}" if hints else "")
 

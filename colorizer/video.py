@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .inference import Colorizer
-from .provenance import DESCRIPTION, SOFTWARE, settings
+from .provenance import DESCRIPTION, SOFTWARE
+from .vividness import Decoding
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".gif", ".mkv", ".webm", ".m4v"}
 SMOOTHING = 0.8  # weight of the previous frame's ab where the scene is still
@@ -35,7 +36,7 @@ def colorize_frames(
     colorizer: Colorizer,
     frames: Iterable[np.ndarray],
     size: int | None = None,
-    temperature: float | None = None,
+    decoding: Decoding | None = None,
     smoothing: float = SMOOTHING,
 ) -> Iterator[np.ndarray]:
     """RGB or grey uint8 frames -> colourised RGB uint8 frames, temporally smoothed (0 = off)."""
@@ -43,7 +44,7 @@ def colorize_frames(
     prev_ab = prev_l = None
     for frame in frames:
         L = colorizer.read(frame)[0]
-        ab = colorizer.ab_for(L, size, temperature)
+        ab = colorizer.ab_for(L, size, decoding)
         l_small = F.adaptive_avg_pool2d(L[None, None], ab.shape[-2:])[0]
         if smoothing and prev_ab is not None and prev_ab.shape == ab.shape:
             change = F.avg_pool2d((l_small - prev_l).abs()[None], 3, 1, 1, count_include_pad=False)[0]
@@ -86,7 +87,7 @@ def colorize_video(
     src: str | Path,
     dst: str | Path,
     size: int | None = None,
-    temperature: float | None = None,
+    decoding: Decoding | None = None,
     smoothing: float = SMOOTHING,
     progress: bool = True,
 ) -> dict:
@@ -105,7 +106,7 @@ def colorize_video(
         rate = Fraction(vin.average_rate or vin.guessed_rate or 25)
         w, h = vin.codec_context.width, vin.codec_context.height
         out = av.open(str(tmp), "w", format="mp4")
-        out.metadata["comment"] = f"{DESCRIPTION} {SOFTWARE}: {settings(colorizer.config, size, temperature)}"
+        out.metadata["comment"] = f"{DESCRIPTION} {SOFTWARE}: {colorizer.settings(size, decoding)}"
         vout = out.add_stream("libx264", rate=rate)
         vout.width, vout.height = w, h
         vout.pix_fmt = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"  # 4:2:0 needs even sides
@@ -125,7 +126,7 @@ def colorize_video(
                         for p in aout.encode(frame):
                             out.mux(p)
 
-        for rgb in colorize_frames(colorizer, video_frames(), size, temperature, smoothing):
+        for rgb in colorize_frames(colorizer, video_frames(), size, decoding, smoothing):
             vf = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             vf.pts = count
             vf.time_base = Fraction(1) / Fraction(rate)

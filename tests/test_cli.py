@@ -84,3 +84,41 @@ def test_messages_name_each_path_once(tmp_path, tiny_generator, photo):
     assert single.returncode == 0 and "of 1 images" not in single.stderr and "one.png" in single.stderr
     empty = run_cli(src / "empty.png", tmp_path / "two.png", "--weights", w)
     assert empty.returncode == 1 and "the file is empty" in empty.stderr and "of 1 images" not in empty.stderr
+
+
+def test_every_entry_left_out_is_reported(tmp_path, tiny_generator, photo):
+    import os
+    import socket
+
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(photo[:64, :64]).save(src / "good.png")
+    (src / "sub" / "loop").symlink_to(src, target_is_directory=True)
+    (src / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    (src / "linked.png").symlink_to(src / "good.png")  # a link to an image is followed
+    os.mkfifo(src / "pipe.png")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(src / "sock"))
+        r = run_cli(src, tmp_path / "out", "--weights", w, "--size", "64")
+    assert r.returncode == 1, r.stderr
+    for name, why in (("loop", "symbolic link loop"), ("dangling.png", "does not exist"), ("pipe.png", "named pipe"), ("sock", "socket")):
+        assert any(name in line and why in line for line in r.stderr.splitlines()), (name, r.stderr)
+    assert (tmp_path / "out" / "good.png").is_file() and (tmp_path / "out" / "linked.png").is_file()
+    assert "2 of 2 images written" in r.stderr and "4 failed" in r.stderr
+    fifo = run_cli(src / "pipe.png", tmp_path / "one.png", "--weights", w)  # alone: refused, never opened (it would block)
+    assert fifo.returncode == 1 and "error:" in fifo.stderr and "named pipe" in fifo.stderr and "empty" not in fifo.stderr
+
+
+def test_vividness_flag_and_refused_settings(tmp_path, tiny_generator, photo):
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "photo.png"
+    Image.fromarray(photo[:64, :64]).convert("L").save(src)
+    ok = run_cli(src, tmp_path / "v.png", "--weights", w, "--vividness", "0.9")
+    assert ok.returncode == 0, ok.stderr
+    assert "vividness 0.90" in Image.open(tmp_path / "v.png").info["Software"]
+    for flags in (["--vividness", "1.5"], ["--temperature", "0"], ["--vividness", "0.5", "--temperature", "0.5"], ["--size", "0"]):
+        r = run_cli(src, tmp_path / "x.png", "--weights", w, *flags)
+        assert r.returncode == 2 and r.stderr.startswith("error:"), (flags, r.stderr)

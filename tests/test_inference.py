@@ -155,3 +155,40 @@ def test_compose_grey_ab_gives_grey(photo):
     L = lightness(Image.fromarray(photo[:40, :50]))
     out = compose(L, torch.zeros(2, 10, 12))
     assert np.abs(out[..., 0].astype(int) - out[..., 2]).max() <= 1
+
+
+def test_the_fused_kernel_survives_nan_and_infinities():
+    """In a child process: an out-of-bounds table index used to kill the whole server (SIGSEGV)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from colorizer import kernels\n"
+        "L = np.array([[50.0, np.nan, 150.0, -5.0]], np.float32)\n"
+        "ab = np.array([[[np.nan, np.inf, -np.inf, 1e38]], [[0.0, np.nan, 0.0, 1e38]]], np.float32)\n"
+        "out = kernels.compose(L, ab)\n"
+        "print(out.tolist())\n"
+        "print(kernels.lightness8(np.zeros((2, 2, 3), np.uint8)).tolist())\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    pixels = eval(r.stdout.splitlines()[0])[0]
+    assert len(pixels) == 4 and pixels[0][0] == pixels[0][1] == pixels[0][2]  # NaN ab -> grey at L 50
+    assert pixels[3] == [0, 0, 0]  # L below 0 is black, whatever the chroma
+
+
+@pytest.mark.parametrize("temperature", [0, -0.0, 1e-45, float("nan"), float("inf"), -1])
+def test_temperatures_that_cannot_be_decoded_are_refused(colorizer, photo, temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        colorizer.colorize(photo[:32, :32], temperature=temperature)
+
+
+@pytest.mark.parametrize("kw", [{"vividness": -0.1}, {"vividness": float("nan")}, {"vividness": 2}, {"size": 0}, {"size": 10**6}])
+def test_other_settings_out_of_range_are_refused(colorizer, photo, kw):
+    with pytest.raises(ValueError):
+        colorizer.colorize(photo[:32, :32], **kw)
+
+
+def test_repr_names_generator_device_precision_and_size(colorizer):
+    precision = {"torch.float32": "float32", "torch.bfloat16": "bfloat16"}[str(colorizer.dtype)]  # bf16 where this CPU has it
+    assert repr(colorizer) == f"Colorizer(ECCV16 generator (width 0.125, 262 bins), device=cpu, precision={precision}, working size 64)"

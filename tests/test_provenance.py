@@ -13,6 +13,7 @@ from PIL import Image
 from colorizer.metrics import psnr
 from colorizer.models import GeneratorConfig
 from colorizer.provenance import DESCRIPTION, DIGITAL_SOURCE_TYPE, save_image, settings
+from colorizer.vividness import Decoding
 
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
 
@@ -29,8 +30,9 @@ def read_back(path) -> tuple[str, str, bytes]:
 
 def test_settings_line_names_the_model_and_the_choices():
     cfg = GeneratorConfig(width=0.5, num_bins=262, size=128, temperature=1.0, extra={"round": 3})
-    assert settings(cfg) == "ECCV16 generator (width 0.5, 262 bins, weights round 3); working size 128, temperature 1.0"
-    assert settings(cfg, 256, 0.38, hints=1).endswith("working size 256, temperature 0.38; 1 colour hint")
+    assert settings(cfg) == "ECCV16 generator (width 0.5, 262 bins, weights round 3); working size 128, temperature 1"
+    line = settings(cfg, 256, Decoding(0.38, 0.5, vividness=0.8).describe(), hints=1)
+    assert line.endswith("working size 256, vividness 0.80 (temperature 0.38, prior correction x0.5); 1 colour hint")
     official = GeneratorConfig(extra={"source": "official ECCV16"})
     assert "official ECCV16" in settings(official, hints=2) and settings(official, hints=2).endswith("2 colour hints")
 
@@ -98,7 +100,7 @@ def test_the_apps_chosen_alternative_downloads_with_its_settings(tmp_path, photo
     (_, chosen), path = app.pick_alternative(str(src), alts, SimpleNamespace(index=2))
     description, software, _ = read_back(path)
     assert description == DESCRIPTION
-    assert software.endswith("working size 64, temperature 1.0; 4 alternatives of seed 7; alternative 3")
+    assert software.endswith("working size 64, vividness 1.00 (temperature 0.19); 4 alternatives of seed 7; alternative 3")
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(chosen))
 
 
@@ -112,6 +114,9 @@ def test_the_python_api_saves_with_provenance(tmp_path, tiny_generator, photo):
     with Image.open(tmp_path / "out.png") as im:
         assert "neural network" in im.info["Description"]
         assert im.info["Software"].endswith("working size 64, temperature 0.5; 1 colour hint")
+    vivid = col.colorize(photo[:64, :96], size=64, vividness=0.25)
+    col.save(vivid, tmp_path / "vivid.png")
+    assert Image.open(tmp_path / "vivid.png").info["Software"].endswith("working size 64, vividness 0.25 (temperature 0.69)")
     with Image.open(tmp_path / "out.jpg") as im:
         assert "neural network" in im.getexif()[0x010E] and im.format == "JPEG"
     alt = col.colorize(photo[:64, :96], size=64, n=2, seed=3)[1]
