@@ -49,6 +49,7 @@ MAX_VIDEO_SECONDS = float(os.environ.get("COLORIZER_MAX_VIDEO_SECONDS", "60"))
 SIZES = [128, 192, 256, 384, 512]  # short side; the shipped model's best is in weights/generator.json
 TEMPERATURES = (0.2, 1.0)  # the range /colorize's expert ``temperature`` accepts (the old slider's)
 MAX_HINTS = 32
+METRIC_PIXELS = 4_000_000  # references are scored at most this size (bench/app_memory.py)
 MAX_SEED = 2**31 - 1
 OUTPUT_SECONDS = float(os.environ.get("COLORIZER_OUTPUT_HOURS", "1")) * 3600  # results are deleted after this
 OUTPUT_BYTES = int(float(os.environ.get("COLORIZER_OUTPUT_MB", "1024")) * 2**20)  # and the oldest go past this
@@ -272,7 +273,9 @@ def colorize(image: str | None, reference: str | None, size, vividness, hints: l
     except (ImageError, ValueError) as e:
         raise gr.Error(user_message(e)) from None
     before = mark_hints(grey_rgb(std), hints)
-    rows = comparison(np.asarray(out), ref) if ref is not None else []
+    rows = comparison(np.asarray(out), ref, METRIC_PIXELS) if ref is not None else []
+    if ref is not None and out.size[0] * out.size[1] > METRIC_PIXELS:
+        notes.append(f"Scored at {METRIC_PIXELS / 1e6:.0f} megapixels (both images scaled down alike), to bound memory.")
     path = download_file(image, out, model.settings(size, decoding, hints))
     w, h = out.size
     footer = f"Model: {describe(model.config)} · device: {device_name(model)} · {took:.2f} s for {w}x{h}"

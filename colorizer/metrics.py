@@ -69,8 +69,23 @@ def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]} if rows else {}
 
 
-def comparison(pred: np.ndarray, ref: np.ndarray) -> list[list]:
-    """Rows for a results table: the colourisation and the gray baseline against one reference."""
+def at_most(rgb: np.ndarray, max_pixels: int) -> np.ndarray:
+    """The image box-filtered down to at most ``max_pixels`` (as it is when already small enough)."""
+    h, w = rgb.shape[:2]
+    if h * w <= max_pixels:
+        return rgb
+    scale = (max_pixels / (h * w)) ** 0.5
+    return np.asarray(Image.fromarray(rgb).resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.BOX))
+
+
+def comparison(pred: np.ndarray, ref: np.ndarray, max_pixels: int | None = None) -> list[list]:
+    """Rows for a results table: the colourisation and the gray baseline against one reference.
+
+    ``max_pixels``: score both images box-filtered down to this size (the metrics work in float64,
+    about 280 bytes a pixel: a 25-megapixel pair took 7 GB at full size).
+    """
+    if max_pixels is not None:
+        pred, ref = at_most(pred, max_pixels), at_most(ref, max_pixels)
     gt = colorfulness(ref)
     rows = []
     for name, img in (("colourised", pred), ("gray baseline (ab = 0)", gray_baseline(ref))):

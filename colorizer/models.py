@@ -52,6 +52,7 @@ class GeneratorConfig:
     # of the class rebalancing at inference (vivid but riskier -> calmer and more accurate).
     # Chosen on the validation split by train.calibrate; None means no bias.
     logit_bias: list[float] | None = None
+    bias_scale: float = 1.0  # the default multiple of logit_bias (0: no correction by default)
     # The accuracy-vividness frontier measured by train.calibrate (colorizer/vividness.py): points
     # {bias_scale, temperature, colorfulness, ciede2000, psnr}; None: the documented fallback.
     frontier: list[dict] | None = None

@@ -10,8 +10,8 @@ vividness v moves along that frontier: each point sits at its measured colourful
 [0, 1], and v interpolates the two knobs between neighbouring points.
 
 Weights without a measured frontier (v3, the official ECCV16 release) get a fallback, evenly
-spaced: with a prior correction, its scale 2, 1 (the default) and 0, then half the temperature;
-without one, T from max(1, 2 T0) through the default T0 to T0 / 2.
+spaced: with a prior correction, twice the default's, the default, none, then none at half the
+temperature; without one, T from max(1, 2 T0) through the default T0 to T0 / 2.
 """
 
 from __future__ import annotations
@@ -49,18 +49,18 @@ def frontier(config: GeneratorConfig) -> list[dict]:
     if len(points) >= 2 and points[-1]["colorfulness"] > points[0]["colorfulness"]:
         lo, hi = points[0]["colorfulness"], points[-1]["colorfulness"]
         return [{**p, "vividness": (p["colorfulness"] - lo) / (hi - lo)} for p in points]
-    T0 = config.temperature
-    if config.logit_bias is not None:
-        knobs = [(2.0, T0), (1.0, T0), (0.0, T0), (0.0, T0 / 2)]
+    T0, s0 = config.temperature, config.bias_scale
+    if config.logit_bias is not None and s0 > 0:
+        knobs = [(2 * s0, T0), (s0, T0), (0.0, T0), (0.0, T0 / 2)]
     else:
-        knobs = [(1.0, max(1.0, 2 * T0)), (1.0, T0), (1.0, T0 / 2)]
+        knobs = [(s0, max(1.0, 2 * T0)), (s0, T0), (s0, T0 / 2)]
     return [{"vividness": i / (len(knobs) - 1), "bias_scale": s, "temperature": t} for i, (s, t) in enumerate(knobs)]
 
 
 def default_vividness(config: GeneratorConfig) -> float | None:
-    """Where the weights' own decoding (bias scale 1, their temperature) sits on the scale (None: off it)."""
+    """Where the weights' own decoding (their bias scale and temperature) sits on the scale (None: off it)."""
     for p in frontier(config):
-        if p["bias_scale"] == 1.0 and p["temperature"] == config.temperature:
+        if p["bias_scale"] == config.bias_scale and p["temperature"] == config.temperature:
             return p["vividness"]
     return None
 
@@ -72,7 +72,7 @@ def decoding_for(config: GeneratorConfig, vividness: float | None = None, temper
     if temperature is not None:
         return Decoding(check_temperature(temperature))
     if vividness is None:
-        return Decoding(config.temperature, 1.0, default_vividness(config))
+        return Decoding(config.temperature, config.bias_scale, default_vividness(config))
     v = check_vividness(vividness)
     points = frontier(config)
     for p in points:

@@ -280,3 +280,38 @@ def test_video_endpoint_and_length_limit(server, tmp_path):
     write_clip(tmp_path / "long.mp4", n=15)  # 1.5 s, over this server's 1 s limit
     with pytest.raises(Exception, match="up to 1 s"):
         client.predict(handle_file(str(tmp_path / "long.mp4")), 128, 1.0, api_name="/colorize_video")
+
+
+def test_browser_vividness_slider_changes_the_colour(server, tmp_path, photo):
+    """Moving the vividness slider to each end re-colourises: bold is far more colourful than cautious."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
+    from playwright.sync_api import sync_playwright
+
+    from colorizer.metrics import colorfulness
+
+    grey = save(tmp_path, "grey.png", np.asarray(Image.fromarray(photo).convert("L").resize((256, 256))))
+    srcs = "Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)"
+    changed = f"old => {{ const now = {srcs}; return now.length >= 2 && now.join() !== old.join(); }}"
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server.url, wait_until="load", timeout=120_000)
+            page.wait_for_selector("#photo input[type=file]", state="attached", timeout=120_000)
+            page.locator("#photo input[type=file]").set_input_files(grey)
+            page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
+            colour = {}
+            for end in ("0", "1"):
+                before = page.evaluate(srcs)
+                number = page.locator("#vividness input[type=number]")
+                number.fill(end)
+                number.press("Tab")  # leaving the box releases the slider: the result follows
+                page.wait_for_function(changed, arg=before, timeout=60_000)
+                after = page.evaluate(srcs)[-1]
+                colour[end] = colorfulness(np.asarray(Image.open(urllib.request.urlopen(after, timeout=30)).convert("RGB")))
+            assert colour["1"] > 2 * colour["0"] + 5, colour
+        finally:
+            browser.close()

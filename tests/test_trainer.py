@@ -213,9 +213,15 @@ def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_genera
     cfg = json.loads((tmp_path / "w" / "generator.json").read_text())
     c = cfg["extra"]["calibration"]
     assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]
-    assert (cfg["logit_bias"] is None) == (c["gamma"] == 0)
-    assert Colorizer.from_pretrained(tmp_path / "w").config.temperature == cfg["temperature"]
-    assert cfg["size"] == 48
+    assert cfg["bias_scale"] == (1.0 if c["gamma"] else 0.0) and len(cfg["logit_bias"]) == 262
+    # the frontier: no point beaten on both CIEDE2000 and colourfulness, the default among them
+    front = cfg["frontier"]
+    assert any(p["gamma"] == c["gamma"] and p["temperature"] == cfg["temperature"] for p in front)
+    for p in front:
+        assert not any(q["ciede2000"] < p["ciede2000"] and q["colorfulness"] > p["colorfulness"] for q in front)
+    col = Colorizer.from_pretrained(tmp_path / "w")
+    assert col.config.temperature == cfg["temperature"] and cfg["size"] == 48
+    assert col.decoding().vividness is not None  # the default sits on the scale
 
 
 def test_repacking_leaves_no_stale_shard(tmp_path, photo):
