@@ -297,7 +297,6 @@ def colorize_api(
     Returns the before/after pair, the metrics table, the full-resolution PNG, notes and a footer.
     """
     image, reference = uploaded(image), uploaded(reference)
-    model = ready(image)
     (before, after), rows, download, notes, footer = colorize(image, reference, size, vividness, None, temperature)
     folder = output_folder()
     before.save(folder / "before.png")

@@ -7,7 +7,7 @@ Three runs over the same photos, in one process, shipped weights, default workin
     resize, generator, decoding), composition (full-resolution ab, gamut mapping, sRGB) and
     writing (PNG with provenance) at Pillow's default zlib level 6 and at the level we ship;
   * before: the old loop (each photo read, colourised and written in turn; PNG level 6);
-  * after: ``colorizer.__main__.colorize_files`` (reading ahead and writing behind the network,
+  * after: ``colorizer.batch.colorize_files`` (reading ahead and writing behind the network,
     PNG level ``PNG_COMPRESSION``), the code the command runs.
 Speeds are images/s of wall time; the ratio compares the two runs made here.
 """
@@ -23,7 +23,7 @@ import common
 import numpy as np
 
 from colorizer import Colorizer
-from colorizer.__main__ import colorize_files, plan
+from colorizer.batch import colorize_files, plan
 from colorizer.files import atomic_write
 from colorizer.provenance import PNG_COMPRESSION, save_image
 

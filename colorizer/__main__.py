@@ -1,160 +1,129 @@
-"""Batch command line: colourise a file or a folder.
+"""Batch command line: colourise a file, a folder or a video; a whole archive on Ray.
 
     python -m colorizer old_photo.jpg old_photo_color.png
     python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs (--format jpg, webp, tif)
+    python -m colorizer scans/ scans_color/ --ray  # the same on Ray Data: local, or --ray ADDRESS for a cluster
     python -m colorizer clip.mp4 clip_color.mp4    # a video (mp4, avi, mov, gif, mkv, webm): mp4 with its sound
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
 place) and says in its metadata that its colours came from a model (colorizer/provenance.py),
-unreadable files are skipped with a message, and the exit code is 1 if any failed. A folder is a
-pipeline: the next photos are read, and the last ones written, while the network runs
-(bench/batch_speed.py measures it).
+unreadable files are skipped with a message, and the exit code is 1 if any failed. A folder run
+skips outputs that already exist (so a stopped run resumes; --overwrite redoes them) and records
+every input in a manifest (colorizer-manifest.jsonl in the output folder). Heavy imports wait
+until the arguments are read, so --help and argument errors answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from tqdm import tqdm
-
-from .files import atomic_write
-from .files import scan_images
-from .images import ImageError
-from .inference import Colorizer, check_size
-from .provenance import save_image
-from .video import VIDEO_SUFFIXES, VideoError, colorize_video
-from .vividness import Decoding
-from .weights import WeightsNotFoundError
+from .files import VIDEO_SUFFIXES
 
 OUTPUT_FORMATS = ("png", "jpg", "webp", "tif")
-READ_AHEAD = 2  # photos decoded ahead of the network
-WRITERS = 2  # threads encoding and writing results (PNG, JPEG and TIFF encoders release the GIL)
 
 
-def plan(src: Path, dst: Path, fmt: str = "png") -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
-    """(input, output) pairs, and the folder's entries left out with why (links to nowhere, pipes...).
-
-    A folder maps onto a folder of ``fmt`` files with the same layout.
-    """
-    if src.is_dir():
-        found, left_out = scan_images(src)
-        return [(p, (dst / p.relative_to(src)).with_suffix(f".{fmt}")) for p in found], left_out
-    if dst.is_dir():
-        return [(src, dst / f"{src.stem}_color.{fmt}")], []
-    return [(src, dst)], []
-
-
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m colorizer", description=__doc__.splitlines()[0])
-    ap.add_argument("input", type=Path, help="an image file or a folder of images")
+    ap.add_argument("input", type=Path, help="an image file, a folder of images or a video")
     ap.add_argument("output", type=Path, help="output file, or folder (created if needed)")
     ap.add_argument("--weights", default=None, help="weights folder or official ECCV16 .pth (default: shipped)")
     ap.add_argument("--size", type=int, default=None, help="working resolution, short side (default: the model's)")
-    ap.add_argument(
-        "--vividness", type=float, default=None, help="colour intensity from 0 (cautious) to 1 (bold); default: the calibrated setting"
-    )
+    ap.add_argument("--vividness", type=float, default=None, help="colour intensity from 0 (cautious) to 1 (bold); default: calibrated")
     ap.add_argument("--temperature", type=float, default=None, help="for experts: the decoding temperature instead of --vividness")
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
-    ap.add_argument(
-        "--format",
-        choices=OUTPUT_FORMATS,
-        default="png",
-        help="file type written into an output folder (a named output file keeps its own)",
-    )
-    args = ap.parse_args(argv)
+    ap.add_argument("--format", choices=OUTPUT_FORMATS, default="png", help="file type written into an output folder")
+    run = ap.add_argument_group("folders and archives")
+    run.add_argument("--overwrite", action="store_true", help="redo outputs that exist (default: skip them: a stopped run resumes)")
+    run.add_argument("--manifest", type=Path, default=None, help="the JSON-lines record of the run (default: in the output folder)")
+    run.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS", help="run on Ray Data (local, or a cluster)")
+    run.add_argument("--actors", type=int, default=None, help="Ray actors (default: one per --cpus-per-actor CPUs Ray sees)")
+    run.add_argument("--batch-size", type=int, default=8, help="photos per Ray batch")
+    run.add_argument("--cpus-per-actor", type=float, default=1.0, help="CPUs each Ray actor holds (its torch threads)")
+    run.add_argument("--gpus-per-actor", type=float, default=0.0, help="GPUs each Ray actor holds (then it runs on CUDA)")
+    return ap
 
-    if not args.input.exists():
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not args.input.exists() and not args.input.is_symlink():
         print(f"error: {args.input} does not exist", file=sys.stderr)
         return 2
+    if args.ray and not args.input.is_dir():
+        print("error: --ray takes a folder of images", file=sys.stderr)
+        return 2
+
+    from .batch import MANIFEST_NAME, Manifest, colorize_files, plan, remove_partial, split_done
+    from .inference import Colorizer, check_size
+    from .weights import WeightsNotFoundError
+
     jobs, left_out = plan(args.input, args.output, args.format)
-    for path, why in left_out:
-        print(f"skipped {path}: {why}", file=sys.stderr)
     inputs = {p.resolve() for p, _ in jobs}
     clashes = [out for _, out in jobs if out.resolve() in inputs]
     if clashes:
         print(f"error: refusing to overwrite an input: {clashes[0]}", file=sys.stderr)
         return 2
     try:
+        check_size(args.size)
         colorizer = Colorizer.from_pretrained(args.weights, device=args.device)
         decoding = colorizer.decoding(args.vividness, args.temperature)
-        check_size(args.size)
     except (WeightsNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
-        return video(colorizer, args)
+        return video(colorizer, args, decoding)
+
     line = colorizer.settings(args.size, decoding)
-    single = not args.input.is_dir()
-    failed = colorize_files(colorizer, jobs, line, args.size, decoding, prefix="error:" if single else "skipped")
-    if single:
+    if not args.input.is_dir():  # one file: always written, no manifest unless asked for
+        manifest = Manifest(args.manifest, line)
+        failed = colorize_files(colorizer, jobs, line, args.size, decoding, prefix="error:", done=manifest.record)
+        manifest.close()
         if not failed:
             print(f"wrote {jobs[0][1]}", file=sys.stderr)
         return 1 if failed else 0
-    done = len(jobs) - len(failed)
-    failures = len(failed) + len(left_out)
-    print(f"{done} of {len(jobs)} images written to {args.output}" + (f"; {failures} failed" if failures else ""), file=sys.stderr)
-    return 1 if failures else 0
 
+    try:
+        manifest = Manifest(args.manifest or args.output / MANIFEST_NAME, line)
+    except OSError as e:
+        print(f"warning: no manifest ({e.strerror}: {args.manifest or args.output / MANIFEST_NAME}); use --manifest PATH", file=sys.stderr)
+        manifest = Manifest(None, line)
+    for path, why in left_out:
+        print(f"skipped {path}: {why}", file=sys.stderr)
+        manifest.record(path, None, "failed", why)
+    remove_partial(args.output)  # a stopped run's half-written files (they never carry a final name)
+    todo = jobs if args.overwrite else split_done(jobs, manifest)
+    if args.ray:
+        from .ray_batch import run
 
-def colorize_files(
-    colorizer: Colorizer,
-    jobs: list[tuple[Path, Path]],
-    line: str,
-    size: int | None = None,
-    decoding: Decoding | None = None,
-    prefix: str = "skipped",
-) -> list[Path]:
-    """Colourise (input, output) pairs; returns the inputs that failed, each reported once.
-
-    Reading runs READ_AHEAD photos ahead in one thread and writing in WRITERS threads, so the
-    network (which has the cores to itself during its matrix work) rarely waits on files.
-    """
-    failed: list[Path] = []
-
-    def fail(src: Path, e: Exception) -> None:
-        failed.append(src)
-        tqdm.write(f"{prefix} {src}: {getattr(e, 'reason', e)}", file=sys.stderr)
-
-    def finish(write: tuple[Path, Future]) -> None:
-        src, future = write
         try:
-            future.result()
-        except (OSError, ValueError) as e:
-            fail(src, e)
-
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(WRITERS) as writer:
-        reads = deque(reader.submit(colorizer.read, src) for src, _ in jobs[:READ_AHEAD])
-        writes: deque[tuple[Path, Future]] = deque()
-        for i, (src, dst) in enumerate(tqdm(jobs, desc="colourising", unit="img", disable=len(jobs) < 2)):
-            read = reads.popleft()
-            if i + READ_AHEAD < len(jobs):
-                reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
-            try:
-                L, dpi = read.result()
-                image = colorizer.render(L, colorizer.ab_for(L, size, decoding), dpi=dpi)
-            except (ImageError, OSError, ValueError) as e:
-                fail(src, e)
-                continue
-            writes.append((src, writer.submit(atomic_write, dst, lambda tmp, image=image: save_image(image, tmp, line))))
-            while len(writes) > 2 * WRITERS:  # bounded: results wait in memory for at most this many writes
-                finish(writes.popleft())
-        while writes:
-            finish(writes.popleft())
-    return failed
+            run(todo, manifest, weights=args.weights, size=args.size, decoding=decoding, line=line,
+                address=None if args.ray == "local" else args.ray, actors=args.actors, batch_size=args.batch_size,
+                cpus_per_actor=args.cpus_per_actor, gpus_per_actor=args.gpus_per_actor)  # fmt: skip
+        except RuntimeError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    else:
+        colorize_files(colorizer, todo, line, args.size, decoding, done=manifest.record)
+    remove_partial(args.output)  # a killed Ray actor's, whose batch was retried
+    manifest.close()
+    c = manifest.counts
+    skipped = f"; {c['exists']} already there" if c["exists"] else ""
+    failed = f"; {c['failed']} failed" if c["failed"] else ""
+    where = f" (manifest: {manifest.path})" if manifest.path else ""
+    print(f"{c['written']} of {len(jobs)} images written to {args.output}{skipped}{failed}{where}", file=sys.stderr)
+    return 1 if c["failed"] else 0
 
 
-def video(colorizer: Colorizer, args: argparse.Namespace) -> int:
+def video(colorizer, args: argparse.Namespace, decoding) -> int:
+    from .video import VideoError, colorize_video
+
     out = args.output / (args.input.stem + "_color.mp4") if args.output.is_dir() else args.output
     if out.suffix.lower() != ".mp4":
         print(f"error: video output must be an .mp4 file, not {out}", file=sys.stderr)
         return 2
     try:
-        info = colorize_video(colorizer, args.input, out, size=args.size, decoding=colorizer.decoding(args.vividness, args.temperature))
+        info = colorize_video(colorizer, args.input, out, size=args.size, decoding=decoding)
     except VideoError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

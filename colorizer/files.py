@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".gif", ".mkv", ".webm", ".m4v"}
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> None:

@@ -24,7 +24,6 @@ import torch.nn.functional as F
 from .color import AB_SCALE, L_CENTER, L_SCALE, l_to_gray
 from .efficientnet import EfficientNetLite0, load_imagenet
 
-
 MIN_TEMPERATURE = 0.01  # below this the annealed mean is the argmax already; 0 divides by zero
 
 

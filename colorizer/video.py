@@ -23,7 +23,6 @@ from .inference import Colorizer
 from .provenance import DESCRIPTION, SOFTWARE
 from .vividness import Decoding
 
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".gif", ".mkv", ".webm", ".m4v"}
 SMOOTHING = 0.8  # weight of the previous frame's ab where the scene is still
 STILL_L = 3.0  # L* change (at ab resolution) at which a region stops counting as still
 
