@@ -1,3 +1,5 @@
+import contextlib
+import io
 import subprocess
 import sys
 
@@ -9,8 +11,19 @@ from colorizer.weights import save_generator
 from .conftest import REPO
 
 
-def run_cli(*args):
+def run_cli_process(*args):
+    """``python -m colorizer ARGS`` in a new process (the entry point itself, Ray's driver)."""
     return subprocess.run([sys.executable, "-m", "colorizer", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def run_cli(*args):
+    """The batch command's ``main`` in this process (no interpreter start): its exit code and stderr."""
+    from colorizer.__main__ import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, code, "", err.getvalue())
 
 
 def test_folder_with_a_bad_file(tmp_path, tiny_generator, photo):
@@ -37,10 +50,10 @@ def test_single_file_and_refusing_to_overwrite(tmp_path, tiny_generator, photo):
     src = tmp_path / "photo.png"
     Image.fromarray(photo[:64, :64]).save(src, dpi=(300, 300))
     original = src.read_bytes()
-    r = run_cli(src, src, "--weights", w)
+    r = run_cli_process(src, src, "--weights", w)
     assert r.returncode == 2 and "overwrite" in r.stderr
     assert src.read_bytes() == original
-    r = run_cli(src, tmp_path / "out.png", "--weights", w, "--size", "64")
+    r = run_cli_process(src, tmp_path / "out.png", "--weights", w, "--size", "64")
     assert r.returncode == 0, r.stderr
     assert np.asarray(Image.open(tmp_path / "out.png")).shape == (64, 64, 3)
     software = Image.open(tmp_path / "out.png").info["Software"]  # provenance: what made it, how

@@ -68,6 +68,10 @@ def test_an_installed_wheel_finds_its_weights(tmp_path):
     wheel = next((tmp_path / "dist").glob("colorizer-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "colorizer/shipped_weights/generator.json" in names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    requires = {line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist: ")}
+    assert {"torch==2.14.1", "numpy>=1.26", "safetensors>=0.4"} <= requires  # pip install . brings what import needs
+    assert 'ray[data]>=2.50; extra == "ray"' in requires and 'gradio==6.31.0; extra == "app"' in requires
     assert any(n.startswith("colorizer/shipped_weights/generator-") and n.endswith(".safetensors") for n in names)
     subprocess.run([*pip, "install", str(wheel), "--no-deps", "--target", str(tmp_path / "site")], check=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"
