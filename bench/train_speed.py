@@ -22,12 +22,12 @@ from colorizer.data import ImageBank  # noqa: E402
 from colorizer.trainer import TrainConfig, Trainer  # noqa: E402
 
 RECIPES = {
-    "ce+l1": dict(ce_weight=1.0, l1_weight=10.0),
-    "ce+l1+adv": dict(ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0),
-    "ce+l1+adv+vgg": dict(ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0, content_weight=0.2, vgg="random"),
+    "ce+l1": dict(arch="eccv16", ce_weight=1.0, l1_weight=10.0),
+    "ce+l1+adv": dict(arch="eccv16", ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0),
+    "ce+l1+adv+vgg": dict(arch="eccv16", ce_weight=1.0, l1_weight=10.0, adv_weight=0.05, adv_start=0.0, content_weight=0.2, vgg="random"),
     # The U-Net's stages (width 1.0 whatever --width says; the encoder's weights do not change its speed)
-    "unet A, cached features": dict(arch="unet_lite0", width=1.0, encoder_init="random", cache_features=True),
-    "unet A, encoder frozen in the loop": dict(arch="unet_lite0", width=1.0, encoder_init="random"),
+    "unet A, cached features": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0, cache_features=True),
+    "unet A, encoder frozen in the loop": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0),
     "unet B, full fine-tune": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.1),
 }
 

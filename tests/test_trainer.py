@@ -25,6 +25,7 @@ def synthetic_bank(n: int = 8, side: int = 32) -> ImageBank:
 def tiny_config(out, **kw) -> TrainConfig:
     base = dict(
         out=str(out),
+        arch="eccv16",
         width=0.125,
         crop=32,
         side=32,
@@ -82,7 +83,7 @@ def test_checkpoint_is_atomic_and_exports_are_safetensors(tmp_path):
 
 def test_unet_trains_its_decoder_from_cached_encoder_features(tmp_path):
     bank = synthetic_bank()
-    cfg = tiny_config(tmp_path, steps=3, arch="unet_lite0", encoder_init="random", cache_features=True)
+    cfg = tiny_config(tmp_path, steps=3, arch="unet_lite0", encoder_init="random", encoder_lr=0.0, cache_features=True)
     tr = Trainer(cfg, bank)
     assert [f.shape[0] for f in tr.features] == [16] * 4  # each image and its mirror image
     rgb = center_crops(bank.images[2:3], 32).flip(-1)
@@ -135,7 +136,7 @@ def test_learning_is_real(tmp_path):
     root = shared("train", "bsds500")
     records = scan_folder(root)[:16]
     bank = ImageBank.from_records(records, side=64)
-    cfg = TrainConfig(out=str(tmp_path), width=0.25, crop=64, side=64, batch=16, amp="fp32", steps=LEARNING_STEPS,
+    cfg = TrainConfig(out=str(tmp_path), arch="eccv16", width=0.25, crop=64, side=64, batch=16, amp="fp32", steps=LEARNING_STEPS,
                       val_every=0, ckpt_every=0, log_every=5, lr_g=2e-3, warmup_steps=10, decay_from=0.8)  # fmt: skip
     tr = Trainer(cfg, bank)
     tr.fit()
@@ -165,8 +166,8 @@ def make_pack(tmp_path, photo, *extra: str) -> str:
 def test_fit_command_line_smoke(tmp_path, photo):
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")  # several shards, trained on as one
     assert len(list((tmp_path / "packs").glob(SHARD_GLOB))) > 1
-    args = ["--data", packs, "--out", str(tmp_path / "run"), "--steps", "4", "--width", "0.125", "--crop", "32", "--side", "32",
-            "--batch", "4", "--val-every", "2", "--val-images", "4", "--log-every", "1",
+    args = ["--data", packs, "--out", str(tmp_path / "run"), "--steps", "4", "--arch", "eccv16", "--width", "0.125",
+            "--crop", "32", "--side", "32", "--batch", "4", "--val-every", "2", "--val-images", "4", "--log-every", "1",
             "--adv-weight", "0.1", "--adv-start", "0.5", "--amp", "fp32"]  # fmt: skip
     r = subprocess.run([sys.executable, "-m", "train.fit", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -187,8 +188,9 @@ def test_torchrun_two_processes(tmp_path, photo):
     packs = make_pack(tmp_path, photo)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517", "-m", "train.fit",
-           "--data", packs, "--out", str(tmp_path / "ddp"), "--steps", "3", "--width", "0.125", "--crop", "32", "--side", "32",
-           "--batch", "2", "--adv-weight", "0.1", "--adv-start", "0", "--amp", "fp32", "--val-every", "0"]  # fmt: skip
+           "--data", packs, "--out", str(tmp_path / "ddp"), "--steps", "3", "--arch", "eccv16", "--width", "0.125",
+           "--crop", "32", "--side", "32", "--batch", "2", "--adv-weight", "0.1", "--adv-start", "0", "--amp", "fp32",
+           "--val-every", "0"]  # fmt: skip
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads([x for x in r.stdout.splitlines() if x.startswith("{")][-1])
@@ -250,3 +252,11 @@ def test_warm_start_keeps_the_calibration_for_validation_only(tmp_path, tiny_gen
     recipe = Colorizer.from_pretrained(tmp_path / "run" / "final").config.extra
     assert recipe["init"] == str(tmp_path / "w")  # the recipe says what was trained, not the flags' defaults
     assert (recipe["recipe"]["arch"], recipe["recipe"]["width"]) == (tiny_generator.config.arch, tiny_generator.config.width)
+
+
+def test_train_fit_defaults_are_the_shipped_recipe():
+    """Someone retraining from the README gets the shipped generator's recipe, not an old one."""
+    recipe = json.loads((REPO / "weights" / "generator.json").read_text())["extra"]["recipe"]
+    defaults = TrainConfig()
+    budget = {"steps", "minutes"}  # how long is the run's choice
+    assert {k: getattr(defaults, k) for k in recipe if k not in budget} == {k: v for k, v in recipe.items() if k not in budget}

@@ -1,9 +1,11 @@
-"""Train the colouriser (GAN on top of the ECCV16 generator).
+"""Train the colouriser: by default the shipped recipe, a U-Net on the ImageNet EfficientNet-Lite0.
 
-    python -m train.fit --data data/packs --out runs/w05 --width 0.5 --minutes 9 \
-        --adv-weight 0.05 --adv-start 0.6
+    python -m train.fit --data .carry/packs --out runs/b --init weights/unet_lite0 --minutes 62   # v4's stage B
+    python -m train.fit --data .carry/packs --out runs/a --encoder-lr 0 --cache-features --steps 3000   # stage A
+    python -m train.fit --data .carry/packs --out runs/e --arch eccv16 --width 0.5 --lr-g 3e-4 --minutes 9   # ECCV16
+    python -m train.fit ... --adv-weight 0.05 --adv-start 0.6   # with the GAN's adversarial loss
     torchrun --nproc_per_node 2 -m train.fit ...      # several processes (DDP)
-    python -m train.fit --data data/packs --out runs/w05 --resume   # continue exactly
+    python -m train.fit --data .carry/packs --out runs/b --resume   # continue exactly
 
 --data is a folder made by train.pack (train.pack or its shards + val.pack), a single .pack file, or a folder of
 images (split by path hash, decoded in memory). Every TrainConfig field is a flag.
