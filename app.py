@@ -68,7 +68,8 @@ GROUPS = {
 }
 METRIC_HEADERS = ["", "PSNR", "SSIM", "ΔE2000", "Colourful"]
 OUTPUTS = Path(tempfile.gettempdir()) / "colorizer-app"  # every file the app writes; swept (sweep_outputs)
-SHOW_RESULT = "() => document.getElementById('result-slider')?.scrollIntoView({block: 'nearest', behavior: 'smooth'})"
+# the result area (slider, vividness, size, Colourise, download) fits the screen: its top goes to the top
+SHOW_RESULT = "() => document.getElementById('result-area')?.scrollIntoView({block: 'start', behavior: 'smooth'})"
 # Gradio opens uploads lazily to read their headers; our own reader enforces MAX_PIXELS before
 # decoding, so PIL's global bomb check (which would fail inside Gradio with no message) is off.
 PIL.Image.MAX_IMAGE_PIXELS = None
@@ -305,13 +306,6 @@ def colorize_api(
     return pair, {"headers": METRIC_HEADERS, "data": rows}, gr.FileData(path=download), notes, footer
 
 
-def refresh(image, reference, size, vividness, hints):
-    """Like colorize, but an empty input clears the outputs instead of complaining."""
-    if image is None:
-        return None, [], None, "", ""
-    return colorize(image, reference, size, vividness, hints)
-
-
 def describe_hints(hints: list) -> str:
     if not hints:
         return "No hints. Click the photo to place one in the chosen colour."
@@ -394,10 +388,10 @@ def device_name(model: Colorizer) -> str:
     return f"CPU ({str(model.dtype).split('.')[-1]})"
 
 
-def controls(model: Colorizer | None) -> tuple[gr.Radio, gr.Slider]:
-    """Working resolution and vividness, starting at the model's own settings."""
+def controls(model: Colorizer | None) -> tuple[gr.Slider, gr.Radio]:
+    """Vividness and working resolution, starting at the model's own settings."""
     size = model.config.size if model and model.config.size in SIZES else 128
-    size_radio = gr.Radio(SIZES, value=size, label="Working resolution (short side, px)")
+    size_radio = gr.Radio(SIZES, value=size, label="Working resolution (short side, px)", elem_id="size")
     # gr.Radio documents every choice as a string to API clients; these are the integers it takes
     size_radio.api_info = lambda: {"enum": SIZES, "title": "Working resolution", "type": "integer"}
     default = default_vividness(model.config) if model else None
@@ -409,7 +403,7 @@ def controls(model: Colorizer | None) -> tuple[gr.Radio, gr.Slider]:
         label="Vividness: 0 cautious, 1 bold (the default is the calibrated setting)",
         elem_id="vividness",
     )
-    return size_radio, vividness
+    return vividness, size_radio
 
 
 def examples_gallery(image: gr.Image) -> None:
@@ -423,23 +417,40 @@ def examples_gallery(image: gr.Image) -> None:
                     gr.Markdown(caption, elem_classes="caption")
 
 
+def show(result: tuple) -> tuple:
+    """colorize's outputs for the page: the metrics table shows only when there is something to score."""
+    pair, rows, path, notes, footer = result
+    return pair, gr.Dataframe(value=rows, visible=bool(rows)), path, notes, footer
+
+
+def colorize_page(image, reference, size, vividness, hints):
+    return show(colorize(image, reference, size, vividness, hints))
+
+
+def refresh(image, reference, size, vividness, hints):
+    """Like colorize_page, but an empty input clears the outputs instead of complaining."""
+    if image is None:
+        return None, gr.Dataframe(value=[], visible=False), None, "", ""
+    return colorize_page(image, reference, size, vividness, hints)
+
+
 def photo_tab(model: Colorizer | None) -> None:
-    """Upload (or an example), controls, hints and alternatives on the left; results on the right."""
+    """Upload (or an example), the reference, hints and alternatives on the left; on the right the
+    result with everything that acts on it (vividness, size, Colourise, download), which fit a
+    1280x800 screen together and are scrolled into view after every change."""
     with gr.Row():
         with gr.Column():
+            gr.Markdown("**Black-and-white photo** (click it to place a colour hint)", elem_classes="caption")
             image = gr.Image(
-                label="Black-and-white photo",
+                show_label=False,  # a label chip would cover the photo's corner (a CCTV timestamp, say)
                 elem_id="photo",
                 type="filepath",
                 image_mode=None,
                 sources=["upload", "webcam", "clipboard"],
-                height=320,
+                height=300,
             )
             examples_gallery(image)
-            reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None, height=160)
-            with gr.Row():
-                size, vividness = controls(model)
-            run = gr.Button("Colourise", variant="primary")
+            reference = gr.Image(label="Colour reference (optional, for metrics)", type="filepath", image_mode=None, height=140)
             with gr.Accordion("Colour hints: click the photo to say what colour something is", open=True):
                 with gr.Row():
                     hint_color = gr.ColorPicker(value="#c83232", label="Hint colour")
@@ -452,25 +463,37 @@ def photo_tab(model: Colorizer | None) -> None:
                     alt_button = gr.Button("Show 4 alternatives", elem_id="alternatives-button")
                 alt_gallery = gr.Gallery(label="Click one to use it", columns=4, height=220, elem_id="alternatives", format="png")
                 alt_state = gr.State(None)
-        with gr.Column():
-            slider = gr.ImageSlider(label="Before / after", elem_id="result-slider", type="pil", format="png", buttons=["fullscreen"])
+        with gr.Column(elem_id="result-area"):
+            gr.Markdown("**Before / after** (drag the handle)", elem_classes="caption")
+            slider = gr.ImageSlider(
+                show_label=False, elem_id="result-slider", type="pil", format="png", buttons=["fullscreen"], height=420
+            )
+            with gr.Row():
+                vividness, size = controls(model)
+            with gr.Row(equal_height=True):
+                run = gr.Button("Colourise", variant="primary", elem_id="colourise", scale=1)
+                # the one download: full resolution, with its provenance (the slider's copies carry none)
+                download = gr.File(label="Download (full-resolution PNG, marked as colourised)", elem_id="download", height=80, scale=2)
             notes = gr.Markdown(elem_id="notes")
             table = gr.Dataframe(
-                headers=METRIC_HEADERS, label="Metrics against the reference", interactive=False, elem_id="metrics", wrap=True
+                headers=METRIC_HEADERS,
+                label="Metrics against the reference",
+                interactive=False,
+                elem_id="metrics",
+                wrap=True,
+                visible=False,  # until there is a reference to score against
             )
-            # the one download: full resolution, with its provenance (the slider's copies carry none)
-            download = gr.File(label="Download (full-resolution PNG, marked as colourised)")
             footer = gr.Markdown(elem_id="footer")
     hints = gr.State([])
     inputs, outputs = [image, reference, size, vividness, hints], [slider, table, download, notes, footer]
-    run.click(colorize, inputs, outputs, api_name=False)
+    run.click(colorize_page, inputs, outputs, api_name=False).then(None, js=SHOW_RESULT)
     gr.api(colorize_api, api_name="colorize")
-    # Results follow every change (a new photo, an example, a reference, the controls, hints).
+    # Results follow every change (a new photo, an example, a reference, the controls, hints), in view.
     image.change(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False).then(
         None, js=SHOW_RESULT
     )
     for trigger in (reference.change, size.change, vividness.release):
-        trigger(refresh, inputs, outputs, api_name=False)
+        trigger(refresh, inputs, outputs, api_name=False).then(None, js=SHOW_RESULT)
     image.select(add_hint, [hints, hint_color], [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
     undo.click(undo_hint, hints, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
     clear.click(clear_hints, None, [hints, hints_view], api_name=False).then(refresh, inputs, outputs, api_name=False)
@@ -487,7 +510,7 @@ def video_tab(model: Colorizer | None) -> None:
     with gr.Row():
         with gr.Column():
             clip = gr.Video(label="Black-and-white video", sources=["upload"], elem_id="clip")
-            clip_size, clip_vividness = controls(model)
+            clip_vividness, clip_size = controls(model)
             clip_run = gr.Button("Colourise video", variant="primary")
         with gr.Column():
             clip_out = gr.Video(label="Colourised video", elem_id="clip-out")

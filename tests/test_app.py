@@ -229,7 +229,7 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
             assert page.evaluate(in_view, "button.gallery-item"), "the gallery is below the fold"
             page.locator("#photo input[type=file]").set_input_files(colour)
             page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
-            page.wait_for_function("document.querySelector('#metrics').innerText.includes('gray baseline')", timeout=60_000)
+            page.wait_for_function("document.querySelector('#metrics')?.innerText.includes('gray baseline')", timeout=60_000)
             clipped = page.evaluate(
                 "Array.from(document.querySelectorAll('#metrics thead th, #metrics thead th *'))"
                 ".filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map(e => e.innerText)"
@@ -313,5 +313,48 @@ def test_browser_vividness_slider_changes_the_colour(server, tmp_path, photo):
                 after = page.evaluate(srcs)[-1]
                 colour[end] = colorfulness(np.asarray(Image.open(urllib.request.urlopen(after, timeout=30)).convert("RGB")))
             assert colour["1"] > 2 * colour["0"] + 5, colour
+        finally:
+            browser.close()
+
+
+def test_browser_page_shows_its_result_on_a_laptop_screen(server, tmp_path, photo):
+    """1280x800: after an example, the result and what acts on it are in view; no label covers an image."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
+    from playwright.sync_api import sync_playwright
+
+    srcs = "Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)"
+    changed = f"old => {{ const now = {srcs}; return now.length >= 2 && now.join() !== old.join(); }}"
+    all_in_view = (
+        "ids => ids.every(id => { const e = document.getElementById(id); if (!e) return false;"
+        " const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; })"
+    )
+    acting = ["result-slider", "vividness", "colourise", "download"]
+    shown = "id => { const e = document.getElementById(id); return !!e && e.getBoundingClientRect().height > 0; }"
+    covering = (
+        "() => ['photo', 'result-slider'].flatMap(id => { const box = document.getElementById(id);"
+        " return box ? Array.from(box.querySelectorAll('[data-testid=block-label]')).filter(l => l.getBoundingClientRect().height > 0)"
+        ".map(l => id + ': ' + l.innerText) : []; })"
+    )
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server.url, wait_until="load", timeout=120_000)
+            page.wait_for_selector("button.gallery-item", timeout=120_000)
+            assert not page.evaluate(shown, "metrics"), "an empty metrics table shows before any reference"
+            page.locator("button.gallery-item").first.click()
+            page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
+            page.wait_for_function(all_in_view, arg=acting, timeout=30_000)  # scrolled there (smoothly)
+            assert not page.evaluate(shown, "metrics"), "metrics without a reference"
+            assert page.evaluate(covering) == [], "a label chip covers an image"
+            page.evaluate("window.scrollTo(0, 0)")
+            before = page.evaluate(srcs)
+            page.locator("#size label", has_text="192").click()  # a control change: a new result, still in view
+            page.wait_for_function(changed, arg=before, timeout=60_000)
+            page.wait_for_function(all_in_view, arg=acting, timeout=30_000)
+            page.screenshot(path=str(REPO / "runs" / "screenshots" / "laptop_after_size_change.png"))
         finally:
             browser.close()
