@@ -25,7 +25,7 @@ from .vividness import Decoding, decoding_for
 from .weights import load_any_generator, resolve_weights
 
 SETTINGS_KEY = "colorizer_settings"  # Image.info key: how a colourisation was made, for Colorizer.save
-ALTERNATIVE_SIGMA = 1.8  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
+ALTERNATIVE_SIGMA = 3.0  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
 
 
 MAX_SIZE = 2048  # working size (short side) at most: memory grows with its square (the app allows less)
@@ -161,14 +161,18 @@ class Colorizer:
         """n plausible, different ab maps (2, h, w) from one prediction.
 
         Smooth random fields over the bins (a 3x3 grid of Gaussian logit offsets per bin,
-        upsampled) are added to the logits: where the model is sure, one bin dominates and the
-        colour stays; where it hesitates, the field tips it towards different hues, region by region.
+        upsampled) are added to the logits, in antithetic pairs (f, -f): where the model is sure,
+        one bin dominates and the colour stays; where it hesitates, the field tips it towards
+        different hues, region by region.
         """
         g = torch.Generator().manual_seed(seed)
         out = []
-        for _ in range(n):
-            field = torch.randn(1, logits.shape[1], 3, 3, generator=g) * ALTERNATIVE_SIGMA
-            field = F.interpolate(field, size=logits.shape[-2:], mode="bicubic", align_corners=True).to(logits.device)
+        for k in range(n):
+            if k % 2 == 0:
+                field = torch.randn(1, logits.shape[1], 3, 3, generator=g) * ALTERNATIVE_SIGMA
+                field = F.interpolate(field, size=logits.shape[-2:], mode="bicubic", align_corners=True).to(logits.device)
+            else:  # antithetic: the next one tips the same uncertain regions the other way (more different, no less likely)
+                field = -field
             out.append(self.decode(logits.float() + field, decoding)[0])
         return out
 
