@@ -1,5 +1,6 @@
 """The web app, end to end: a real server in a subprocess, called through gradio_client."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -210,14 +211,14 @@ def test_app_without_weights_starts_and_says_so(tmp_path, photo):
         s.stop()
 
 
-def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
-    """A real headless Chromium: upload, see both slider images and the metrics, click an example."""
+@contextlib.contextmanager
+def laptop_page(server):
+    """Headless Chromium (Debian's, through Playwright) on the app at 1280x800, page loaded."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
     from playwright.sync_api import sync_playwright
 
-    colour = save(tmp_path, "colour.png", photo[::2, ::2])  # a colour photo: it becomes its own reference
     flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
@@ -225,46 +226,53 @@ def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
             page = browser.new_page(viewport={"width": 1280, "height": 800})  # a laptop screen
             page.goto(server.url, wait_until="load", timeout=120_000)
             page.wait_for_selector("#photo input[type=file]", state="attached", timeout=120_000)
-            in_view = "sel => { const r = document.querySelector(sel).getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"
-            assert page.evaluate(in_view, "button.gallery-item"), "the gallery is below the fold"
-            page.locator("#photo input[type=file]").set_input_files(colour)
-            page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
-            page.wait_for_function("document.querySelector('#metrics')?.innerText.includes('gray baseline')", timeout=60_000)
-            clipped = page.evaluate(
-                "Array.from(document.querySelectorAll('#metrics thead th, #metrics thead th *'))"
-                ".filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map(e => e.innerText)"
-            )
-            assert not clipped, f"clipped metric headers: {clipped}"
-            first = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
-            assert len(first) >= 2 and all("file=" in s for s in first)
-            page.screenshot(path=str(tmp_path / "after_upload.png"), full_page=True)
-            # scrolled down to the gallery, the result is out of view until an example is clicked
-            page.evaluate("document.querySelector('button.gallery-item').scrollIntoView({block: 'start'})")
-            assert not page.evaluate(in_view, "#result-slider")
-            page.locator("button.gallery-item").first.click()  # the first historical example
-            page.wait_for_function(
-                "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
-                " return now.length >= 2 && now.join() !== srcs.join(); }",
-                arg=first,
-                timeout=60_000,
-            )
-            page.wait_for_function(in_view, arg="#result-slider", timeout=30_000)  # scrolled to the result (smoothly)
-            # place one colour hint by clicking the photo: the hint is listed and the result changes
-            after_example = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
-            page.locator("#photo img").first.click(position={"x": 60, "y": 60})
-            page.wait_for_function("document.querySelector('#hints').innerText.includes('Hints:')", timeout=60_000)
-            page.wait_for_function(
-                "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
-                " return now.length >= 2 && now.join() !== srcs.join(); }",
-                arg=after_example,
-                timeout=60_000,
-            )
-            shot = REPO / "runs" / "screenshots"
-            shot.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shot / "app_after_example.png"), full_page=True)
-            assert (shot / "app_after_example.png").stat().st_size > 10_000
+            yield page
         finally:
             browser.close()
+
+
+def test_browser_upload_slider_metrics_and_gallery(server, tmp_path, photo):
+    """A real headless Chromium: upload, see both slider images and the metrics, click an example."""
+    colour = save(tmp_path, "colour.png", photo[::2, ::2])  # a colour photo: it becomes its own reference
+    with laptop_page(server) as page:
+        in_view = "sel => { const r = document.querySelector(sel).getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }"
+        assert page.evaluate(in_view, "button.gallery-item"), "the gallery is below the fold"
+        page.locator("#photo input[type=file]").set_input_files(colour)
+        page.wait_for_function("document.querySelectorAll('#result-slider img').length >= 2", timeout=60_000)
+        page.wait_for_function("document.querySelector('#metrics')?.innerText.includes('gray baseline')", timeout=60_000)
+        clipped = page.evaluate(
+            "Array.from(document.querySelectorAll('#metrics thead th, #metrics thead th *'))"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map(e => e.innerText)"
+        )
+        assert not clipped, f"clipped metric headers: {clipped}"
+        first = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
+        assert len(first) >= 2 and all("file=" in s for s in first)
+        page.screenshot(path=str(tmp_path / "after_upload.png"), full_page=True)
+        # scrolled down to the gallery, the result is out of view until an example is clicked
+        page.evaluate("document.querySelector('button.gallery-item').scrollIntoView({block: 'start'})")
+        assert not page.evaluate(in_view, "#result-slider")
+        page.locator("button.gallery-item").first.click()  # the first historical example
+        page.wait_for_function(
+            "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
+            " return now.length >= 2 && now.join() !== srcs.join(); }",
+            arg=first,
+            timeout=60_000,
+        )
+        page.wait_for_function(in_view, arg="#result-slider", timeout=30_000)  # scrolled to the result (smoothly)
+        # place one colour hint by clicking the photo: the hint is listed and the result changes
+        after_example = page.evaluate("Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)")
+        page.locator("#photo img").first.click(position={"x": 60, "y": 60})
+        page.wait_for_function("document.querySelector('#hints').innerText.includes('Hints:')", timeout=60_000)
+        page.wait_for_function(
+            "srcs => { const now = Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src);"
+            " return now.length >= 2 && now.join() !== srcs.join(); }",
+            arg=after_example,
+            timeout=60_000,
+        )
+        shot = REPO / "runs" / "screenshots"
+        shot.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot / "app_after_example.png"), full_page=True)
+        assert (shot / "app_after_example.png").stat().st_size > 10_000
 
 
 def test_video_endpoint_and_length_limit(server, tmp_path):
@@ -284,46 +292,28 @@ def test_video_endpoint_and_length_limit(server, tmp_path):
 
 def test_browser_vividness_slider_changes_the_colour(server, tmp_path, photo):
     """Moving the vividness slider to each end re-colourises: bold is far more colourful than cautious."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
-    from playwright.sync_api import sync_playwright
-
     from colorizer.metrics import colorfulness
 
     grey = save(tmp_path, "grey.png", np.asarray(Image.fromarray(photo).convert("L").resize((256, 256))))
     srcs = "Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)"
     changed = f"old => {{ const now = {srcs}; return now.length >= 2 && now.join() !== old.join(); }}"
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server.url, wait_until="load", timeout=120_000)
-            page.wait_for_selector("#photo input[type=file]", state="attached", timeout=120_000)
-            page.locator("#photo input[type=file]").set_input_files(grey)
-            page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
-            colour = {}
-            for end in ("0", "1"):
-                before = page.evaluate(srcs)
-                number = page.locator("#vividness input[type=number]")
-                number.fill(end)
-                number.press("Tab")  # leaving the box releases the slider: the result follows
-                page.wait_for_function(changed, arg=before, timeout=60_000)
-                after = page.evaluate(srcs)[-1]
-                colour[end] = colorfulness(np.asarray(Image.open(urllib.request.urlopen(after, timeout=30)).convert("RGB")))
-            assert colour["1"] > 2 * colour["0"] + 5, colour
-        finally:
-            browser.close()
+    with laptop_page(server) as page:
+        page.locator("#photo input[type=file]").set_input_files(grey)
+        page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
+        colour = {}
+        for end in ("0", "1"):
+            before = page.evaluate(srcs)
+            number = page.locator("#vividness input[type=number]")
+            number.fill(end)
+            number.press("Tab")  # leaving the box releases the slider: the result follows
+            page.wait_for_function(changed, arg=before, timeout=60_000)
+            after = page.evaluate(srcs)[-1]
+            colour[end] = colorfulness(np.asarray(Image.open(urllib.request.urlopen(after, timeout=30)).convert("RGB")))
+        assert colour["1"] > 2 * colour["0"] + 5, colour
 
 
 def test_browser_page_shows_its_result_on_a_laptop_screen(server, tmp_path, photo):
     """1280x800: after an example, the result and what acts on it are in view; no label covers an image."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no chromium on this machine (.ci/run installs Debian's)")
-    from playwright.sync_api import sync_playwright
-
     srcs = "Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)"
     changed = f"old => {{ const now = {srcs}; return now.length >= 2 && now.join() !== old.join(); }}"
     all_in_view = (
@@ -337,24 +327,17 @@ def test_browser_page_shows_its_result_on_a_laptop_screen(server, tmp_path, phot
         " return box ? Array.from(box.querySelectorAll('[data-testid=block-label]')).filter(l => l.getBoundingClientRect().height > 0)"
         ".map(l => id + ': ' + l.innerText) : []; })"
     )
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server.url, wait_until="load", timeout=120_000)
-            page.wait_for_selector("button.gallery-item", timeout=120_000)
-            assert not page.evaluate(shown, "metrics"), "an empty metrics table shows before any reference"
-            page.locator("button.gallery-item").first.click()
-            page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
-            page.wait_for_function(all_in_view, arg=acting, timeout=30_000)  # scrolled there (smoothly)
-            assert not page.evaluate(shown, "metrics"), "metrics without a reference"
-            assert page.evaluate(covering) == [], "a label chip covers an image"
-            page.evaluate("window.scrollTo(0, 0)")
-            before = page.evaluate(srcs)
-            page.locator("#size label", has_text="192").click()  # a control change: a new result, still in view
-            page.wait_for_function(changed, arg=before, timeout=60_000)
-            page.wait_for_function(all_in_view, arg=acting, timeout=30_000)
-            page.screenshot(path=str(REPO / "runs" / "screenshots" / "laptop_after_size_change.png"))
-        finally:
-            browser.close()
+    with laptop_page(server) as page:
+        page.wait_for_selector("button.gallery-item", timeout=120_000)
+        assert not page.evaluate(shown, "metrics"), "an empty metrics table shows before any reference"
+        page.locator("button.gallery-item").first.click()
+        page.wait_for_function(f"{srcs}.length >= 2", timeout=60_000)
+        page.wait_for_function(all_in_view, arg=acting, timeout=30_000)  # scrolled there (smoothly)
+        assert not page.evaluate(shown, "metrics"), "metrics without a reference"
+        assert page.evaluate(covering) == [], "a label chip covers an image"
+        page.evaluate("window.scrollTo(0, 0)")
+        before = page.evaluate(srcs)
+        page.locator("#size label", has_text="192").click()  # a control change: a new result, still in view
+        page.wait_for_function(changed, arg=before, timeout=60_000)
+        page.wait_for_function(all_in_view, arg=acting, timeout=30_000)
+        page.screenshot(path=str(REPO / "runs" / "screenshots" / "laptop_after_size_change.png"))
