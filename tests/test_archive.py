@@ -67,16 +67,12 @@ def test_bad_inputs_each_get_a_line_and_never_stop_the_run(tmp_path, weights, ph
     Image.new("L", (12000, 9000)).save(src / "huge.png")  # 108 megapixels, over the default 100
     (src / "cut.jpg").write_bytes((src / "p000.png").read_bytes()[:300])  # truncated
     out = tmp_path / "out"
-    (out / "sub").mkdir(parents=True)
-    (out / "sub").chmod(0o500)  # an output folder nobody may write into
-    try:
-        r = run_cli(src, out, "--weights", weights, "--size", "64", "--manifest", tmp_path / "m.jsonl")
-    finally:
-        (out / "sub").chmod(0o700)
+    out.mkdir()
+    (out / "sub").write_text("a file where the output folder sub/ should be")  # an output folder that cannot be written
+    r = run_cli(src, out, "--weights", weights, "--size", "64", "--manifest", tmp_path / "m.jsonl")
     reasons = {Path(x["input"]).name: (x["status"], x["reason"]) for x in manifest(tmp_path / "m.jsonl")}
     assert reasons["p000.png"] == ("written", None) and reasons["p002.png"] == ("written", None)
-    if os.geteuid() != 0:  # root writes anywhere: the read-only folder only bites others
-        assert reasons["p001.png"][0] == "failed" and "ermission" in reasons["p001.png"][1]
+    assert reasons["p001.png"][0] == "failed" and reasons["p001.png"][1] in ("Not a directory", "File exists"), reasons["p001.png"]
     assert reasons["huge.png"][0] == "failed" and ("megapixels" in reasons["huge.png"][1] or "too large" in reasons["huge.png"][1])
     assert reasons["cut.jpg"][0] == "failed"
     assert r.returncode == 1
