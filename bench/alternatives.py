@@ -15,8 +15,9 @@ from itertools import combinations
 
 import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
+import torch
 from PIL import Image
-from skimage.color import rgb2lab
+from skimage.color import deltaE_ciede2000, rgb2lab
 
 from colorizer import Colorizer  # noqa: E402
 from colorizer.evaluate import load_references  # noqa: E402
@@ -37,6 +38,7 @@ def main() -> None:
     col = Colorizer.from_pretrained(device="cpu")
     refs = load_references(args.data)
     main_err, alt_err, diversity, main_div, pairwise = [], [[] for _ in range(args.n)], [], [], []
+    sure, unsure = [], []  # pairwise CIEDE2000 in the third of pixels where the model is surest / least sure
     for ref in refs:
         grey = Image.fromarray(ref).convert("L")
         main = col.colorize(grey)
@@ -45,6 +47,16 @@ def main() -> None:
         for k, a in enumerate(alts):
             alt_err[k].append(ciede2000(np.asarray(a), ref))
         pairwise.append(np.mean([ciede2000(np.asarray(x), np.asarray(y)) for x, y in combinations(alts, 2)]))
+        labs = [rgb2lab(np.asarray(a)) for a in alts]
+        spread = np.mean([deltaE_ciede2000(x, y) for x, y in combinations(labs, 2)], axis=0)
+        d = col.decoding()
+        logits = col.logits_for(col.read(ref)[0]).float()
+        bias = torch.tensor(col.config.logit_bias).view(1, -1, 1, 1) * d.bias_scale if col.config.logit_bias else 0.0
+        confidence = torch.softmax((logits + bias) / d.temperature, 1).amax(1)[0].numpy()
+        conf = np.asarray(Image.fromarray(confidence).resize(grey.size, Image.BILINEAR))
+        lo, hi = np.quantile(conf, [1 / 3, 2 / 3])
+        sure.append(spread[conf >= hi].mean())
+        unsure.append(spread[conf <= lo].mean())
         abs_ = [ab8(a) for a in alts]
         diversity.append(np.mean([np.linalg.norm(x - y, axis=-1).mean() for x, y in combinations(abs_, 2)]))
         main_div.append(np.mean([np.linalg.norm(ab8(main) - x, axis=-1).mean() for x in abs_]))
@@ -53,6 +65,10 @@ def main() -> None:
     for k, e in enumerate(alt_err):
         print(f"alternative {k + 1}: CIEDE2000 {np.mean(e):.2f} ({np.mean(e) - np.mean(main_err):+.2f})")
     print(f"diversity: mean pairwise CIEDE2000 {np.mean(pairwise):.2f} (smallest photo {np.min(pairwise):.2f})")
+    print(
+        f"where the model is surest (top third of pixels by its largest bin probability): pairwise {np.mean(sure):.2f}; "
+        f"least sure third: {np.mean(unsure):.2f}"
+    )
     print(f"diversity: mean pairwise ab distance (x8 downsampled) {np.mean(diversity):.2f}; from the main result {np.mean(main_div):.2f}")
 
 

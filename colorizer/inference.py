@@ -7,6 +7,7 @@ stays bounded and every detail of the photo comes from the photo itself.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from .vividness import Decoding, decoding_for
 from .weights import load_any_generator, resolve_weights
 
 SETTINGS_KEY = "colorizer_settings"  # Image.info key: how a colourisation was made, for Colorizer.save
-ALTERNATIVE_SIGMA = 3.0  # logit offsets (nats) for alternative colourisations; see bench/alternatives.py
+ALTERNATIVE_SIGMA = 9.0  # logit offsets (nats, times the squared uncertainty) for alternatives; see bench/alternatives.py
 
 
 MAX_SIZE = 2048  # working size (short side) at most: memory grows with its square (the app allows less)
@@ -161,20 +162,33 @@ class Colorizer:
         """n plausible, different ab maps (2, h, w) from one prediction.
 
         Smooth random fields over the bins (a 3x3 grid of Gaussian logit offsets per bin,
-        upsampled) are added to the logits, in antithetic pairs (f, -f): where the model is sure,
-        one bin dominates and the colour stays; where it hesitates, the field tips it towards
-        different hues, region by region.
+        upsampled, scaled by the squared normalised entropy of each pixel's distribution) are
+        added to the logits, in antithetic pairs (f, -f): where the model is sure, the offsets
+        are small and the colour stays; where it hesitates, they tip it towards different hues,
+        region by region.
         """
+        logits = logits.float()
+        uncertainty = self.uncertainty(logits, decoding) ** 2
         g = torch.Generator().manual_seed(seed)
         out = []
         for k in range(n):
             if k % 2 == 0:
                 field = torch.randn(1, logits.shape[1], 3, 3, generator=g) * ALTERNATIVE_SIGMA
                 field = F.interpolate(field, size=logits.shape[-2:], mode="bicubic", align_corners=True).to(logits.device)
+                field = field * uncertainty
             else:  # antithetic: the next one tips the same uncertain regions the other way (more different, no less likely)
                 field = -field
-            out.append(self.decode(logits.float() + field, decoding)[0])
+            out.append(self.decode(logits + field, decoding)[0])
         return out
+
+    def uncertainty(self, logits: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
+        """(B, 1, h, w) in [0, 1]: the entropy of the decoded distribution over the bins, over its maximum."""
+        d = decoding or self.decoding()
+        bias = self.generator.config.logit_bias
+        if bias is not None:
+            logits = logits + torch.tensor(bias, device=logits.device).view(1, -1, 1, 1) * d.bias_scale
+        p = torch.softmax(logits / d.temperature, dim=1)
+        return -(p * p.clamp_min(1e-12).log()).sum(1, keepdim=True) / math.log(p.shape[1])
 
     @torch.inference_mode()
     def colorize_batch(
