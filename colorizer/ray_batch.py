@@ -59,12 +59,13 @@ def start(address: str | None) -> None:
         import ray
     except ImportError:
         raise RuntimeError(INSTALL) from None
+    # the workers import this package from where the driver does (a cluster's nodes share the
+    # file system, or have the package installed, where this path is simply not there)
+    env = {"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}}
     if address is None:
-        # the workers import this package from where the driver does
-        here = str(Path(__file__).resolve().parent.parent)
-        ray.init(include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": here}}, logging_level="ERROR")
+        ray.init(include_dashboard=False, log_to_driver=False, runtime_env=env, logging_level="ERROR")
     else:
-        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+        ray.init(address=address, log_to_driver=False, runtime_env=env, logging_level="ERROR")
 
 
 def default_actors(cpus_per_actor: float, gpus_per_actor: float) -> int:

@@ -177,3 +177,21 @@ def test_a_file_that_vanishes_after_listing_is_reported(tmp_path, tiny_generator
     m.close()
     assert failed == [jobs[1][0]] and m.counts == {"written": 2, "exists": 0, "failed": 1}
     assert [x["reason"] for x in manifest(tmp_path / "m.jsonl") if x["status"] == "failed"] == ["file not found"]
+
+
+@pytest.mark.slow
+def test_ray_joins_a_running_cluster_by_address(tmp_path, weights, photo):
+    """`ray start --head` (a one-machine cluster), then the command by address ("auto": the cluster this machine is in)."""
+    pytest.importorskip("ray.data", reason="pip install 'ray[data]' (.ci/run installs it)")
+    import shutil
+
+    ray = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+    start = [ray, "start", "--head", "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"]
+    subprocess.run(start, check=True, capture_output=True, timeout=300, cwd=tmp_path)
+    try:
+        src = make_folder(tmp_path, photo, 5)
+        r = run_cli_process(src, tmp_path / "out", "--weights", weights, "--size", "64", "--ray", "auto", "--batch-size", "2")
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=300)
+    assert r.returncode == 1 and "5 of 7 images written" in r.stderr, r.stderr[-3000:]
+    assert len(manifest(tmp_path / "out" / "colorizer-manifest.jsonl")) == 7
