@@ -19,10 +19,9 @@ from functools import partial
 
 import common
 import numpy as np
-from per_group import GENERAL
+from per_group import general_photos
 
 from colorizer import Colorizer
-from colorizer.data import pack_manifest
 from colorizer.evaluate import load_references, score_decodings
 from colorizer.metrics import colorfulness
 
@@ -46,12 +45,10 @@ def main() -> None:
     ap.add_argument("--bench", default=str(common.ROOT.parent / "shared" / "data" / "bench"))
     args = ap.parse_args()
 
-    folders = [name.split("/")[0] for name in pack_manifest(args.val)["files"]]
-    val = load_references(args.val)
     sets = {
         "Kodak24": load_references(f"{args.bench}/kodak24"),
         "McMaster18": load_references(f"{args.bench}/mcmaster18"),
-        "general photos": [r for r, f in zip(val, folders) if f in GENERAL],
+        "general photos": general_photos(args.val),
     }
     print("| weights | set | CIEDE2000 at 0.55x | at 0.7x | at 0.85x | default: PSNR / CIEDE2000 / colourfulness |")
     print("|---|---|---|---|---|---|")

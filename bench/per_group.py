@@ -26,6 +26,12 @@ from colorizer.metrics import all_metrics, colorfulness, gray_baseline
 GENERAL = ["imagenet_val227", "imagenet_eli", "imagenet_ajs", "bsds500"]
 
 
+def general_photos(val_pack: str) -> list[np.ndarray]:
+    """The validation pack's photos from the GENERAL folders (its manifest names each one's folder)."""
+    folders = [name.split("/")[0] for name in pack_manifest(val_pack)["files"]]
+    return [r for r, f in zip(load_references(val_pack), folders) if f in GENERAL]
+
+
 def scores(weights: str | None, refs: list[np.ndarray]) -> list[dict[str, float]]:
     return score_as_shipped(Colorizer.from_pretrained(weights, device="cpu"), refs)
 

@@ -13,10 +13,9 @@ import argparse
 
 import common
 import numpy as np
-from per_group import GENERAL
+from per_group import general_photos
 
 from colorizer import Colorizer
-from colorizer.data import pack_manifest
 from colorizer.evaluate import load_references, score_decodings
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
 from colorizer.vividness import default_vividness
@@ -33,9 +32,7 @@ def main() -> None:
     default = default_vividness(col.config)
     middle = default if default is not None else 0.5
     points = [0.0, 0.25, middle, 0.75, 1.0]
-    folders = [name.split("/")[0] for name in pack_manifest(args.val)["files"]]
-    val = load_references(args.val)
-    sets = {"Kodak24": load_references(args.kodak), "general photos (validation)": [r for r, f in zip(val, folders) if f in GENERAL]}
+    sets = {"Kodak24": load_references(args.kodak), "general photos (validation)": general_photos(args.val)}
     print(f"{col!r}; the default is vividness {default:.2f}\n")
     print("| set | vividness | decoding | PSNR | CIEDE2000 | colourfulness (x photos') |")
     print("|---|---|---|---|---|---|")
