@@ -29,6 +29,7 @@ import numpy as np
 import PIL.Image
 import PIL.ImageDraw
 import torch
+from gradio.utils import get_upload_folder
 
 from colorizer import Colorizer
 from colorizer.files import IMAGE_SUFFIXES
@@ -190,15 +191,9 @@ def uploaded(file) -> str | None:
     path = file.get("path") if isinstance(file, dict) else getattr(file, "path", None)
     if isinstance(path, str) and not isinstance(file, str):
         resolved = Path(path).resolve()
-        if resolved.is_relative_to(Path(gradio_upload_folder()).resolve()):
+        if resolved.is_relative_to(Path(get_upload_folder()).resolve()):
             return str(resolved)
     raise gr.Error("Send the image as an upload (gradio_client's handle_file), not as a path or URL.")
-
-
-def gradio_upload_folder() -> str:
-    from gradio.utils import get_upload_folder
-
-    return get_upload_folder()
 
 
 def user_message(e: Exception) -> str:
@@ -269,7 +264,7 @@ def colorize(image: str | None, reference: str | None, size, vividness, hints: l
         decoding = model.decoding(vividness, temperature)
         ref, notes = reference_for(std, reference, MAX_PIXELS)
         t = time.perf_counter()
-        out = model.colorize(std, size=size, hints=hints, vividness=vividness, temperature=temperature)
+        out = model.colorize_batch([std], size, hints=[hints], decoding=decoding)[0]
         took = time.perf_counter() - t
     except (ImageError, ValueError) as e:
         raise gr.Error(user_message(e)) from None

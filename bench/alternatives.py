@@ -15,7 +15,6 @@ from itertools import combinations
 
 import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
-import torch
 from PIL import Image
 from skimage.color import deltaE_ciede2000, rgb2lab
 
@@ -50,9 +49,8 @@ def main() -> None:
         labs = [rgb2lab(np.asarray(a)) for a in alts]
         spread = np.mean([deltaE_ciede2000(x, y) for x, y in combinations(labs, 2)], axis=0)
         d = col.decoding()
-        logits = col.logits_for(col.read(ref)[0]).float()
-        bias = torch.tensor(col.config.logit_bias).view(1, -1, 1, 1) * d.bias_scale if col.config.logit_bias else 0.0
-        confidence = torch.softmax((logits + bias) / d.temperature, 1).amax(1)[0].numpy()
+        logits = col.logits_for(col.read(ref)[0])
+        confidence = col.generator.distribution(logits, d.temperature, d.bias_scale).amax(1)[0].numpy()
         conf = np.asarray(Image.fromarray(confidence).resize(grey.size, Image.BILINEAR))
         lo, hi = np.quantile(conf, [1 / 3, 2 / 3])
         sure.append(spread[conf >= hi].mean())

@@ -184,10 +184,7 @@ class Colorizer:
     def uncertainty(self, logits: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
         """(B, 1, h, w) in [0, 1]: the entropy of the decoded distribution over the bins, over its maximum."""
         d = decoding or self.decoding()
-        bias = self.generator.config.logit_bias
-        if bias is not None:
-            logits = logits + torch.tensor(bias, device=logits.device).view(1, -1, 1, 1) * d.bias_scale
-        p = torch.softmax(logits / d.temperature, dim=1)
+        p = self.generator.distribution(logits, d.temperature, d.bias_scale)
         return -(p * p.clamp_min(1e-12).log()).sum(1, keepdim=True) / math.log(p.shape[1])
 
     @torch.inference_mode()

@@ -102,17 +102,21 @@ class Generator(nn.Module):
             w = (centres.T / self.config.ab_scale).reshape(2, -1, 1, 1)
             self.model_out.weight.copy_(w)
 
+    def distribution(self, logits: torch.Tensor, temperature: float = 1.0, bias_scale: float = 1.0) -> torch.Tensor:
+        """softmax((logits + bias_scale x logit_bias) / T) over the bins: what ``decode`` averages."""
+        temperature = check_temperature(temperature)
+        logits = logits.float()
+        if self.config.logit_bias is not None and bias_scale != 0.0:
+            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1) * bias_scale
+        return torch.softmax(logits / temperature, dim=1)
+
     def decode(self, logits: torch.Tensor, temperature: float = 1.0, upsample: bool = True, bias_scale: float = 1.0) -> torch.Tensor:
         """Annealed mean: ab = sum_q softmax(logits / T)_q * centre_q; T = 1 is the plain mean.
 
         ``bias_scale`` multiplies the calibrated prior correction (``logit_bias``): 0 removes it.
         A temperature below MIN_TEMPERATURE, or not finite, is refused (it would decode to NaN).
         """
-        temperature = check_temperature(temperature)
-        logits = logits.float()
-        if self.config.logit_bias is not None and bias_scale != 0.0:
-            logits = logits + torch.tensor(self.config.logit_bias, device=logits.device).view(1, -1, 1, 1) * bias_scale
-        p = torch.softmax(logits / temperature, dim=1)
+        p = self.distribution(logits, temperature, bias_scale)
         ab = F.conv2d(p, self.model_out.weight.float()) * self.config.ab_scale
         return F.interpolate(ab, scale_factor=self.output_stride, mode="bilinear", align_corners=False) if upsample else ab
 

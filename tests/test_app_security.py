@@ -7,7 +7,6 @@ answers afterwards; no request opens a server path, names one in an error, or gr
 import json
 import os
 import random
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -188,7 +187,7 @@ def test_results_are_swept_by_age_and_capped_in_size(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "OUTPUTS", tmp_path)
     monkeypatch.setattr(app, "OUTPUT_SECONDS", 3600)
     monkeypatch.setattr(app, "OUTPUT_BYTES", 2500)
-    now = time.time()
+    now = 1_500_000_000.0  # a fixed "now" (2017), handed to the sweep: no clock in the test
     for name, age, size in (("old", 7200, 10), ("a", 300, 1000), ("b", 200, 1000), ("c", 100, 1000)):
         d = tmp_path / f"colorized-{name}"
         d.mkdir()
@@ -197,8 +196,8 @@ def test_results_are_swept_by_age_and_capped_in_size(tmp_path, monkeypatch):
             os.utime(p, (now - age, now - age))
     app.sweep_outputs(now)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["colorized-b", "colorized-c"]  # too old, then the oldest over the cap
-    fresh = app.output_folder()  # every new result sweeps first
-    assert fresh.parent == tmp_path and fresh.is_dir()
+    fresh = app.output_folder()  # every new result sweeps first (here, by the real clock, all the old ones)
+    assert fresh.parent == tmp_path and fresh.is_dir() and not (tmp_path / "colorized-c").exists()
 
 
 def test_gradio_cache_is_swept_too():
@@ -235,3 +234,34 @@ def test_hints_are_bounded_and_checked(monkeypatch, tmp_path, tiny_generator):
     (_, after), *_ = app.colorize(str(path), None, 64, None, [[10, 10, "#ff0000"]] * app.MAX_HINTS)
     assert after.size == (96, 64)
 
+
+
+def test_alternatives_and_video_check_their_arguments(server, grey, tmp_path):
+    """The other endpoints: every number the client sends is in its control's range, or a clear error."""
+    from .test_video import write_clip
+
+    image = upload(server, grey)
+    good = call(server, "alternatives", [image, 128, 0.5, 3])
+    assert good[0] == "complete", good
+    for size, vividness, seed in (
+        (4096, 0.5, 0),
+        ("big", 0.5, 0),
+        (128, NAN, 0),
+        (128, 7, 0),
+        (128, 0.5, -1),
+        (128, 0.5, 2**40),
+    ):  # refused by Gradio's own component checks or by ours; either way a message without a server path
+        kind, payload = call(server, "alternatives", [image, size, vividness, seed])
+        assert kind == "error" and error_text(payload) and "/tmp" not in json.dumps(payload), (size, vividness, seed, payload)
+    # a NaN seed fails inside Gradio's Number box (rounding), before our code: refused, with no message (1.5 it rounds to 2)
+    kind, payload = call(server, "alternatives", [image, 128, 0.5, NAN])
+    assert kind == "error" and "/tmp" not in json.dumps(payload)
+    write_clip(tmp_path / "clip.mp4", n=3)
+    clip = upload(server, tmp_path / "clip.mp4")
+    for size, vividness in ((4096, 0.5), (128, INF), (128, -1)):
+        kind, payload = call(server, "colorize_video", [clip, size, vividness])
+        assert kind == "error" and error_text(payload) and "/tmp" not in json.dumps(payload), (size, vividness, payload)
+    kind, payload = call(server, "colorize_video", [clip, 128, 0.5])
+    assert kind == "complete", payload
+    assert server.proc.poll() is None
+    assert_alive(server, grey)
