@@ -2,6 +2,8 @@
 
     python bench/contact_sheet.py --weights runs/new/best weights --labels new v3 \
         --data ../shared/data/gallery/historical --out weights/contact_sheet.jpg
+    python bench/contact_sheet.py ... --data ../shared/data/bench/kodak24 ../shared/data/gallery/historical \
+        --names kodim03.png kodim23.png 1908FamilyPhoto.jpg --count 3 --out sheet.jpg
 
 Each photo is colourised at its generator's own settings (working size, temperature,
 calibration) and fitted into a cell of CELL pixels; the sheet is a JPEG small enough for a model card.
@@ -25,7 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", nargs="+", required=True, help="generators, one column each")
     ap.add_argument("--labels", nargs="+", default=None, help="a label per generator")
-    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--data", type=Path, nargs="+", required=True, help="folders of photos, read in this order")
     ap.add_argument("--names", nargs="*", default=None, help="file names to use (default: the first --count)")
     ap.add_argument("--count", type=int, default=8)
     ap.add_argument("--out", type=Path, required=True)
@@ -33,7 +35,7 @@ def main() -> None:
 
     labels = args.labels or args.weights
     models = [Colorizer.from_pretrained(w, device="cpu") for w in args.weights]
-    photos = [p for p in list_images(args.data) if not args.names or p.name in args.names][: args.count]
+    photos = [p for folder in args.data for p in list_images(folder) if not args.names or p.name in args.names][: args.count]
     columns = ["input (grey)", *labels]
     sheet = Image.new("RGB", (CELL[0] * len(columns), 24 + CELL[1] * len(photos)), "white")
     draw = ImageDraw.Draw(sheet)

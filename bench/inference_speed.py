@@ -3,8 +3,8 @@
     python bench/inference_speed.py            # full table (a few minutes on 2 CPU cores)
     python bench/inference_speed.py --quick    # fewer repeats
 
-Prints (0) the architectures side by side as shipped (v3: ECCV16 width 0.5; the U-Net on
-EfficientNet-Lite0, width 1.0; both at working size 128): parameters, GFLOP at the working shape
+Prints (0) the architectures side by side (v3: ECCV16 width 0.5; the U-Net on EfficientNet-Lite0,
+width 1.0, alone, with scene context, and on EfficientNet-Lite2; all at working size 128): parameters, GFLOP at the working shape
 of a 1024x768 photo, and ms for the whole photo (Colorizer.colorize), with the ratio to ECCV16;
 (1) ms per image of the raw generator forward and of Colorizer.colorize at working sizes
 256 and 512, widths 1.0 and 0.5, fp32 and bf16 (random weights: speed does not depend on them);
@@ -32,7 +32,12 @@ from colorizer.color import ab_gamut
 from colorizer.inference import compose
 from colorizer.models import Generator, GeneratorConfig, build_generator
 
-SHIPPED_CONFIGS = {"ECCV16 width 0.5 (v3)": ("eccv16", 0.5), "U-Net on EfficientNet-Lite0, width 1.0 (v4, default)": ("unet_lite0", 1.0)}
+SHIPPED_CONFIGS = {
+    "ECCV16 width 0.5 (v3)": ("eccv16", 0.5),
+    "U-Net on EfficientNet-Lite0, width 1.0 (v4, default)": ("unet_lite0", 1.0),
+    "the same with scene context (issue 25's arm)": ("unet_lite0_scene", 1.0),
+    "U-Net on EfficientNet-Lite2, width 1.0 (issue 25's arm)": ("unet_lite2", 1.0),
+}
 
 
 def model(width: float, arch: str = "eccv16") -> Generator:

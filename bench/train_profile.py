@@ -1,6 +1,7 @@
 """Where a stage-B training step spends its time on this CPU (torch.profiler, grouped).
 
     python bench/train_profile.py --steps 5
+    python bench/train_profile.py --steps 5 --recipe "unet B, v5 (CE, 4 blocks fixed)"
 
 Stage B as v4 was trained (the U-Net on EfficientNet-Lite0, everything trainable, batch 32 at
 128 px, bf16 where the CPU has it natively), on random photos: only the shapes matter. The
@@ -13,23 +14,16 @@ forward and backward together. Drawing the batch (crops, flips) is timed on its 
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import tempfile
 from collections import defaultdict
 
 import torch
-from common import median_ms
+from common import cpu_name, median_ms
 from torch.profiler import ProfilerActivity, profile
+from train_speed import RECIPES
 
 from colorizer.data import ImageBank
 from colorizer.trainer import TrainConfig, Trainer
-
-
-def cpu_name() -> str:
-    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    m = re.search(r"Model name:\s*(.+)", out)
-    return m.group(1).strip() if m else "unknown CPU"
 
 
 def group_of(event, depthwise: set, encoder_convs: set) -> str:
@@ -54,12 +48,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--recipe", default="unet B, full fine-tune", choices=list(RECIPES), help="a recipe of bench/train_speed.py")
     args = ap.parse_args()
 
     g = torch.Generator().manual_seed(0)
     bank = ImageBank(torch.randint(0, 256, (256, 3, 128, 128), dtype=torch.uint8, generator=g), torch.ones(256), [])
     with tempfile.TemporaryDirectory() as out:
-        cfg = TrainConfig(out=out, encoder_init="random", batch=args.batch, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
+        base = dict(out=out, batch=args.batch, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
+        cfg = TrainConfig(**{**base, **RECIPES[args.recipe]})
         tr = Trainer(cfg, bank, None, device="cpu")
         convs = [(n, m) for n, m in tr.G.named_modules() if isinstance(m, torch.nn.Conv2d)]
         depthwise = {tuple(m.weight.shape) for n, m in convs if n.startswith("encoder") and m.groups > 1}
@@ -77,7 +73,8 @@ def main() -> None:
     for e in prof.key_averages(group_by_input_shape=True):
         totals[group_of(e, depthwise, encoder_convs)] += e.self_cpu_time_total
     total = sum(totals.values())
-    print(f"stage B, batch {args.batch}, 128 px, {tr.dtype}, {torch.get_num_threads()} threads, {cpu_name()}; {args.steps} steps profiled")
+    threads = torch.get_num_threads()
+    print(f"{args.recipe}, batch {args.batch}, 128 px, {tr.dtype}, {threads} threads, {cpu_name()}; {args.steps} steps profiled")
     print(f"a step: {step:.0f} ms ({1000 * args.batch / step:.1f} images/s), of which drawing the batch {data:.0f} ms\n")
     print("| group | share of self CPU time |\n|---|---|")
     for k, v in sorted(totals.items(), key=lambda kv: -kv[1]):

@@ -2,6 +2,7 @@
 
     python bench/train_speed.py                      # this machine (CPU or GPU), synthetic images
     python bench/train_speed.py --width 0.5 --batch 128 --steps 30
+    python bench/train_speed.py --batch 32 --steps 5 --rounds 3 --recipes "unet B, full fine-tune" "unet B, v5 (CE, 4 blocks fixed)"
 
 FLOPs per image are counted with torch's FlopCounterMode over one full training step (G forward
 and backward, D steps, VGG when on), so the fraction of peak covers everything that is matmul or
@@ -11,11 +12,12 @@ convolution. The GPU peak defaults to 790 TFLOP/s (dense bf16 measured on this w
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 
-import common  # noqa: F401  (puts the repository on sys.path)
 import torch
+from common import cpu_name  # (common also puts the repository on sys.path)
 from torch.utils.flop_counter import FlopCounterMode
 
 from colorizer.data import ImageBank  # noqa: E402
@@ -29,36 +31,35 @@ RECIPES = {
     "unet A, cached features": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0, cache_features=True),
     "unet A, encoder frozen in the loop": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0),
     "unet B, full fine-tune": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.1),
+    # v5's stage B: cross-entropy alone (nothing to decode in the step), the encoder's stem and first 4 blocks fixed
+    "unet B, v5 (CE, 4 blocks fixed)": dict(arch="unet_lite0", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
+    "unet B, v5 + scene context": dict(arch="unet_lite0_scene", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
+    "unet_lite2 B, v5 recipe": dict(arch="unet_lite2", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
 }
 
 
-def measure(recipe: str, width: float, batch: int, crop: int, steps: int, device: str | None) -> dict:
+def build(recipe: str, width: float, batch: int, crop: int, device: str | None, out: str) -> tuple[Trainer, float]:
+    """A trainer for the recipe on random photos, warmed up, and its FLOPs per image."""
     g = torch.Generator().manual_seed(0)
-    bank = ImageBank(torch.randint(0, 256, (256, 3, 128, 128), dtype=torch.uint8, generator=g), torch.ones(256), [])
-    with tempfile.TemporaryDirectory() as out:
-        base = dict(out=out, width=width, batch=batch, crop=crop, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
-        cfg = TrainConfig(**{**base, **RECIPES[recipe]})
-        tr = Trainer(cfg, bank, None, device=device)
-        with FlopCounterMode(display=False) as fc:
-            tr.train_step()
-        flops = fc.get_total_flops() / batch
-        for _ in range(3):
-            tr.train_step()
-        if tr.device.type == "cuda":
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        for _ in range(steps):
-            tr.train_step()
-        if tr.device.type == "cuda":
-            torch.cuda.synchronize()
-        dt = time.perf_counter() - t
-    return {
-        "recipe": recipe,
-        "device": str(tr.device),
-        "dtype": str(tr.dtype).split(".")[-1],
-        "img_s": batch * steps / dt,
-        "gflop_per_img": flops / 1e9,
-    }
+    bank = ImageBank(torch.randint(0, 256, (256, 3, crop, crop), dtype=torch.uint8, generator=g), torch.ones(256), [])
+    base = dict(out=out, width=width, batch=batch, crop=crop, side=crop, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
+    tr = Trainer(TrainConfig(**{**base, **RECIPES[recipe]}), bank, None, device=device)
+    with FlopCounterMode(display=False) as fc:
+        tr.train_step()
+    for _ in range(2):
+        tr.train_step()
+    return tr, fc.get_total_flops() / batch
+
+
+def images_per_second(tr: Trainer, steps: int) -> float:
+    if tr.device.type == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(steps):
+        tr.train_step()
+    if tr.device.type == "cuda":
+        torch.cuda.synchronize()
+    return tr.cfg.batch * steps / (time.perf_counter() - t)
 
 
 def main() -> None:
@@ -67,7 +68,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=None, help="default: 128 on GPU, 16 on CPU")
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--steps", type=int, default=None)
-    ap.add_argument("--recipes", nargs="+", default=list(RECIPES))
+    ap.add_argument("--recipes", nargs="+", default=list(RECIPES), help="the first is the baseline of the ratios")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved timing rounds; the median is reported")
     ap.add_argument("--peak-tflops", type=float, default=790.0)
     ap.add_argument("--device", default=None)
     args = ap.parse_args()
@@ -76,15 +78,24 @@ def main() -> None:
     batch = args.batch or (128 if gpu else 16)
     steps = args.steps or (30 if gpu else 3)
     name = torch.cuda.get_device_name() if gpu else "CPU"
-    print("| recipe | device | width | batch | crop | dtype | images/s | GFLOP/img | TFLOP/s | of bf16 peak |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in args.recipes:
-        m = measure(r, width, batch, args.crop, steps, args.device)
-        tflops = m["img_s"] * m["gflop_per_img"] / 1e3
+    print(f"{name}: {cpu_name()}, {torch.get_num_threads()} threads; median of {args.rounds} interleaved rounds of {steps} steps")
+    print("| recipe | device | width | batch | crop | dtype | images/s | against the first | GFLOP/img | TFLOP/s | of bf16 peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as out:
+        trainers = {r: build(r, width, batch, args.crop, args.device, out) for r in args.recipes}
+        speeds: dict[str, list[float]] = {r: [] for r in args.recipes}
+        for _ in range(args.rounds):  # interleaved, so a busy spell touches every recipe alike
+            for r, (tr, _) in trainers.items():
+                speeds[r].append(images_per_second(tr, steps))
+    first = statistics.median(speeds[args.recipes[0]])
+    for r, (tr, flops) in trainers.items():
+        img_s = statistics.median(speeds[r])
+        tflops = img_s * flops / 1e12
         frac = f"{100 * tflops / args.peak_tflops:.1f}%" if gpu else "-"
+        dtype = str(tr.dtype).split(".")[-1]
         print(
-            f"| {r} | {name} | {RECIPES[r].get('width', width)} | {batch} | {args.crop} | {m['dtype']} | {m['img_s']:.1f} "
-            f"| {m['gflop_per_img']:.2f} | {tflops:.2f} | {frac} |",
+            f"| {r} | {name} | {RECIPES[r].get('width', width)} | {batch} | {args.crop} | {dtype} | {img_s:.1f} "
+            f"| {img_s / first:.2f}x | {flops / 1e9:.2f} | {tflops:.2f} | {frac} |",
             flush=True,
         )
 

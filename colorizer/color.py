@@ -167,16 +167,15 @@ def ab_gamut(step: float = GRID_STEP, extent: float = 110.0) -> torch.Tensor:
     return torch.stack([a.reshape(-1)[keep], b.reshape(-1)[keep]], dim=1).float()
 
 
-def soft_encode(ab: torch.Tensor, centres: torch.Tensor, k: int = 5, sigma: float = 5.0) -> torch.Tensor:
-    """Ground-truth ab (B, 2, H, W) -> soft targets (B, Q, H, W) over the k nearest bins."""
+def soft_encode(ab: torch.Tensor, centres: torch.Tensor, k: int = 5, sigma: float = 5.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ground-truth ab (B, 2, H, W) -> soft targets over the k nearest bins, kept sparse: their
+    indices (B, k, H, W), nearest first, and Gaussian weights summing to 1 (ECCV16's encoding)."""
     B, _, H, W = ab.shape
     pts = ab.movedim(1, -1).reshape(-1, 2).float()
     d2 = torch.cdist(pts, centres.to(pts)).pow(2)
     near, idx = d2.topk(k, dim=1, largest=False)
     w = torch.softmax(-near / (2 * sigma**2), dim=1)
-    out = torch.zeros(pts.shape[0], centres.shape[0], device=ab.device, dtype=torch.float32)
-    out.scatter_(1, idx, w)
-    return out.view(B, H, W, -1).permute(0, 3, 1, 2)
+    return idx.view(B, H, W, k).permute(0, 3, 1, 2), w.view(B, H, W, k).permute(0, 3, 1, 2)
 
 
 def rebalance_weights(prior: torch.Tensor, lam: float = 0.5) -> torch.Tensor:

@@ -55,9 +55,13 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kin
     return (adversarial_loss(real_logits, True, kind) + adversarial_loss(fake_logits, False, kind)) / 2
 
 
-def rebalanced_cross_entropy(logits: torch.Tensor, target: torch.Tensor, class_weights: torch.Tensor) -> torch.Tensor:
-    """ECCV16's multinomial loss: -sum_q z_q log p_q per pixel, weighted by w[argmax z]."""
-    logp = F.log_softmax(logits.float(), dim=1)
-    per_pixel = -(target * logp).sum(dim=1)
-    w = class_weights.to(logits.device)[target.argmax(dim=1)]
+def rebalanced_cross_entropy(logits: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, class_weights: torch.Tensor) -> torch.Tensor:
+    """ECCV16's multinomial loss -sum_q z_q log p_q per pixel, weighted by w[nearest bin].
+
+    z is sparse (``soft_encode``: k bins per pixel), so the sum is over those k logits:
+    -sum_k z_k log p_k = logsumexp(logits) - sum_k z_k logit_k, without a dense target.
+    """
+    logits = logits.float()
+    per_pixel = torch.logsumexp(logits, dim=1) - (weights * logits.gather(1, idx)).sum(dim=1)
+    w = class_weights.to(logits.device)[idx[:, 0]]
     return (w * per_pixel).mean()

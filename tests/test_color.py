@@ -15,6 +15,7 @@ from colorizer.color import (
     smooth_prior,
     soft_encode,
 )
+from colorizer.losses import rebalanced_cross_entropy
 
 
 def to_t(a: np.ndarray) -> torch.Tensor:
@@ -74,12 +75,13 @@ def test_gamut_bins():
 def test_soft_encode_uses_five_nearest_bins():
     c = ab_gamut()
     ab = torch.tensor([[[[3.0]], [[-7.0]]]])
-    z = soft_encode(ab, c)
-    assert z.shape == (1, len(c), 1, 1)
-    assert torch.isclose(z.sum(), torch.tensor(1.0))
-    assert (z > 0).sum() == 5
-    nearest = ((c - torch.tensor([3.0, -7.0])) ** 2).sum(1).argmin()
-    assert z[0, :, 0, 0].argmax() == nearest
+    idx, w = soft_encode(ab, c)
+    assert idx.shape == w.shape == (1, 5, 1, 1)
+    assert torch.isclose(w.sum(), torch.tensor(1.0))
+    assert (w > 0).all() and len(set(idx.flatten().tolist())) == 5
+    d2 = ((c - torch.tensor([3.0, -7.0])) ** 2).sum(1)
+    assert set(idx.flatten().tolist()) == set(d2.argsort()[:5].tolist())
+    assert idx[0, 0, 0, 0] == d2.argmin() and w[0, 0] == w.max()  # nearest first, heaviest
 
 
 def test_rebalancing_weights_favor_rare_colors():
@@ -97,3 +99,17 @@ def test_color_maths_is_differentiable():
     assert torch.autograd.gradcheck(lambda x: lab_to_rgb(x), (lab,))
     rgb = torch.rand(1, 3, 2, 2, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(rgb_to_lab, (rgb,))
+
+
+def test_sparse_cross_entropy_equals_the_dense_formula():
+    """-sum_q z_q log p_q with the dense target, weighted by w[argmax z], as ECCV16 writes it."""
+    g = torch.Generator().manual_seed(0)
+    c = ab_gamut()
+    ab = torch.rand(2, 2, 4, 4, generator=g) * 160 - 80
+    logits = torch.randn(2, len(c), 4, 4, generator=g)
+    class_weights = torch.rand(len(c), generator=g) + 0.5
+    idx, w = soft_encode(ab, c)
+    z = torch.zeros_like(logits).scatter_(1, idx, w)
+    dense = -(z * torch.log_softmax(logits, 1)).sum(1)
+    expected = (class_weights[z.argmax(1)] * dense).mean()
+    assert torch.allclose(rebalanced_cross_entropy(logits, idx, w, class_weights), expected, atol=1e-5)

