@@ -31,6 +31,7 @@ RECIPES = {
     "unet A, cached features": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0, cache_features=True),
     "unet A, encoder frozen in the loop": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.0),
     "unet B, full fine-tune": dict(arch="unet_lite0", width=1.0, encoder_init="random", encoder_lr=0.1),
+    "unet B, cross-entropy alone": dict(arch="unet_lite0", width=1.0, encoder_init="random", l1_weight=0.0),
     # v5's stage B: cross-entropy alone (nothing to decode in the step), the encoder's stem and first 4 blocks fixed
     "unet B, v5 (CE, 4 blocks fixed)": dict(arch="unet_lite0", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
     "unet B, v5 + scene context": dict(arch="unet_lite0_scene", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
