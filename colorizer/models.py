@@ -293,9 +293,8 @@ class UNetLite0Scene(UNetLite0):
         missing, unexpected = model.load_state_dict(unet.state_dict(), strict=False)
         if unexpected or not all(k.startswith(("scene.", "encoder._conv_head.", "encoder._bn1.")) for k in missing):
             raise ValueError(f"cannot grow scene context from a {type(unet).__name__}: it is not a U-Net on EfficientNet-Lite0")
-        head = load_imagenet(EfficientNetLite(variant=cls.variant), imagenet)
-        model.encoder._conv_head.load_state_dict(head._conv_head.state_dict())
-        model.encoder._bn1.load_state_dict(head._bn1.state_dict())
+        pretrained = load_imagenet(EfficientNetLite(head="pooled", variant=cls.variant), imagenet).state_dict()
+        model.encoder.load_state_dict({k: v for k, v in pretrained.items() if k.startswith(("_conv_head.", "_bn1."))}, strict=False)
         return model.train(unet.training)
 
     def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
