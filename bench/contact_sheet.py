@@ -3,7 +3,7 @@
     python bench/contact_sheet.py --weights runs/new/best weights --labels new v3 \
         --data ../shared/data/gallery/historical --out weights/contact_sheet.jpg
     python bench/contact_sheet.py ... --data ../shared/data/bench/kodak24 ../shared/data/gallery/historical \
-        --names kodim03.png kodim23.png 1908FamilyPhoto.jpg --count 3 --out sheet.jpg
+        --names kodim03.png kodim23.png 1908FamilyPhoto.jpg --count 3 --photo --out sheet.jpg
 
 Each photo is colourised at its generator's own settings (working size, temperature,
 calibration) and fitted into a cell of CELL pixels; the sheet is a JPEG small enough for a model card.
@@ -30,20 +30,22 @@ def main() -> None:
     ap.add_argument("--data", type=Path, nargs="+", required=True, help="folders of photos, read in this order")
     ap.add_argument("--names", nargs="*", default=None, help="file names to use (default: the first --count)")
     ap.add_argument("--count", type=int, default=8)
+    ap.add_argument("--photo", action="store_true", help="a last column with the photo itself (for colour benchmarks)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
 
     labels = args.labels or args.weights
     models = [Colorizer.from_pretrained(w, device="cpu") for w in args.weights]
     photos = [p for folder in args.data for p in list_images(folder) if not args.names or p.name in args.names][: args.count]
-    columns = ["input (grey)", *labels]
+    columns = ["input (grey)", *labels] + (["photo"] if args.photo else [])
     sheet = Image.new("RGB", (CELL[0] * len(columns), 24 + CELL[1] * len(photos)), "white")
     draw = ImageDraw.Draw(sheet)
     for i, label in enumerate(columns):
         draw.text((4 + i * CELL[0], 6), label, fill="black")
     for j, p in enumerate(photos):
-        grey = to_standard(open_image(p)).convert("L").convert("RGB")
-        for i, cell in enumerate([grey] + [m.colorize(grey) for m in models]):
+        photo = to_standard(open_image(p)).convert("RGB")
+        grey = photo.convert("L").convert("RGB")
+        for i, cell in enumerate([grey] + [m.colorize(grey) for m in models] + ([photo] if args.photo else [])):
             cell.thumbnail(CELL, Image.LANCZOS)
             sheet.paste(cell, (i * CELL[0] + (CELL[0] - cell.width) // 2, 24 + j * CELL[1] + (CELL[1] - cell.height) // 2))
     sheet.save(args.out, quality=82, optimize=True)

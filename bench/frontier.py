@@ -1,10 +1,11 @@
 """Generators compared the fair way: CIEDE2000 at equal colourfulness, along each one's frontier.
 
     python bench/frontier.py --weights weights runs/arm-ce/final --val .carry/packs-all/val.pack
+    python bench/frontier.py --weights runs/v5/final --val .carry/packs-all/val.pack --points 31 --curve   # every point
 
 A paler decoding scores better on CIEDE2000 while being less useful, so comparing two
 generators at their own defaults mixes accuracy with boldness. Each generator here is decoded
-at 11 points of its vividness scale (its calibrated frontier, colorizer/vividness.py), which
+at 11 points (--points) of its vividness scale (its calibrated frontier, colorizer/vividness.py), which
 gives a curve of CIEDE2000 against colourfulness on each set; the table reads that curve at
 0.55x, 0.7x and 0.85x the photos' own colourfulness (linear between the two points around it;
 "-" where the curve does not reach). Sets: Kodak24, McMaster18, and the general photos of the
@@ -26,7 +27,6 @@ from colorizer.evaluate import load_references, score_decodings
 from colorizer.metrics import colorfulness
 
 LEVELS = (0.55, 0.7, 0.85)
-POINTS = np.linspace(0, 1, 11)
 
 
 def at_level(curve: list[tuple[float, float]], level: float) -> float | None:
@@ -43,6 +43,8 @@ def main() -> None:
     ap.add_argument("--weights", nargs="+", required=True)
     ap.add_argument("--val", required=True, help="the validation pack (its manifest names each photo's folder)")
     ap.add_argument("--bench", default=str(common.ROOT.parent / "shared" / "data" / "bench"))
+    ap.add_argument("--points", type=int, default=11, help="points of the vividness scale, 0 to 1")
+    ap.add_argument("--curve", action="store_true", help="also print every point: vividness, colourfulness, CIEDE2000, PSNR")
     args = ap.parse_args()
 
     sets = {
@@ -55,13 +57,20 @@ def main() -> None:
     for weights in args.weights:
         col = Colorizer.from_pretrained(weights, device="cpu")
         default = col.decoding()
-        decodings = {**{float(v): col.decoding(float(v)) for v in POINTS}, "default": default}
+        decodings = {**{float(v): col.decoding(float(v)) for v in np.linspace(0, 1, args.points)}, "default": default}
         for name, refs in sets.items():
             gt = np.mean([colorfulness(r) for r in refs])
             scores = score_decodings(col, refs, col.config.size, {k: partial(col.decode, decoding=d) for k, d in decodings.items()})
             mean = {k: {m: float(np.mean([s[m] for s in v])) for m in ("psnr", "ciede2000", "colorfulness")} for k, v in scores.items()}
             curve = [(mean[k]["colorfulness"] / gt, mean[k]["ciede2000"]) for k in decodings if k != "default"]
             cells = [at_level(curve, level) for level in LEVELS]
+            if args.curve:
+                points = ", ".join(
+                    f"{k:.3f}: {mean[k]['colorfulness'] / gt:.2f}x {mean[k]['ciede2000']:.2f} {mean[k]['psnr']:.2f} dB"
+                    for k in decodings
+                    if k != "default"
+                )
+                print(f"curve of {weights} on {name} (vividness: colourfulness, CIEDE2000, PSNR): {points}")
             d = mean["default"]
             print(
                 f"| {weights} | {name} ({len(refs)}) | " + " | ".join("-" if c is None else f"{c:.2f}" for c in cells)

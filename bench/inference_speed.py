@@ -2,6 +2,7 @@
 
     python bench/inference_speed.py            # full table (a few minutes on 2 CPU cores)
     python bench/inference_speed.py --quick    # fewer repeats
+    python bench/inference_speed.py --weights weights runs/v5/final   # trained generators as they ship
 
 Prints (0) the architectures side by side (v3: ECCV16 width 0.5; the U-Net on EfficientNet-Lite0,
 width 1.0, alone, with scene context, and on EfficientNet-Lite2; all at working size 128): parameters, GFLOP at the working shape
@@ -24,7 +25,7 @@ import time
 
 import numpy as np
 import torch
-from common import median_ms
+from common import cpu_name, median_ms
 from PIL import Image
 
 from colorizer import Colorizer
@@ -71,6 +72,20 @@ def architectures(repeat: int) -> None:
     print(f"(fast dtype here: {str(Colorizer(model(0.5), device='cpu').dtype).split('.')[-1]})\n")
 
 
+def weights_table(folders: list[str], repeat: int) -> None:
+    """Trained generators as they ship (each at its own working size and dtype) on one 1024x768 photo."""
+    img = photo(1024, 768)
+    print(f"CPU: {cpu_name()}\n")
+    print("| weights | architecture | working size | colorize 1024x768, ms | ratio |")
+    print("|---|---|---|---|---|")
+    base = None
+    for folder in folders:
+        col = Colorizer.from_pretrained(folder, device="cpu")
+        ms = median_ms(lambda col=col: col.colorize(img), repeat)
+        base = base or ms
+        print(f"| {folder} | {col.config.arch} | {col.config.size} | {ms:.1f} | {ms / base:.2f}x |", flush=True)
+
+
 def photo(w: int, h: int) -> np.ndarray:
     from skimage import data
 
@@ -92,6 +107,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--architectures", action="store_true", help="only the table of shipped architectures")
+    ap.add_argument("--weights", nargs="+", default=None, help="only these weights folders, as they ship; ratios to the first")
     ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -100,6 +116,9 @@ def main() -> None:
     repeat = 2 if args.quick else 5
     native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; bf16 native: {native}\n")
+    if args.weights:
+        weights_table(args.weights, repeat)
+        return
     architectures(repeat)
     if args.architectures:
         return

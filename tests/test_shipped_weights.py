@@ -40,6 +40,19 @@ def test_scikit_image_photos(shipped):
     assert cf >= 0.4 * cf_gt
 
 
+def test_v5_beside_v4_is_bolder_and_still_beats_grey(shipped):
+    """weights/unet_lite0_v5 (issue 25's v5, shipped beside v4): more colour than v4, closer than grey."""
+    from skimage import data
+
+    refs = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    v5 = Colorizer.from_pretrained(REPO_WEIGHTS / "unet_lite0_v5", device="cpu")
+    ours, grey, cf, cf_gt = score(v5, refs)
+    cf_v4 = score(shipped, refs)[2]
+    print(f"v5 on scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf / cf_gt:.2f}x, v4 {cf_v4 / cf_gt:.2f}x")
+    assert ours < grey
+    assert cf >= cf_v4 + 0.1 * cf_gt
+
+
 @pytest.mark.slow
 def test_kodak24(shipped):
     refs = [np.asarray(Image.open(p).convert("RGB")) for p in list_images(shared("bench", "kodak24"))]
