@@ -30,24 +30,30 @@ def score(col: Colorizer, refs: list[np.ndarray]) -> tuple[float, float, float, 
     )
 
 
-def test_scikit_image_photos(shipped):
+@pytest.fixture(scope="module")
+def scikit_photos() -> list[np.ndarray]:
     from skimage import data
 
-    refs = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
-    ours, grey, cf, cf_gt = score(shipped, refs)
+    return [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+
+
+@pytest.fixture(scope="module")
+def v4_on_scikit_photos(shipped, scikit_photos) -> tuple[float, float, float, float]:
+    return score(shipped, scikit_photos)
+
+
+def test_scikit_image_photos(v4_on_scikit_photos):
+    ours, grey, cf, cf_gt = v4_on_scikit_photos
     print(f"scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf:.1f} ({cf / cf_gt:.2f}x GT)")
     assert ours < grey
     assert cf >= 0.4 * cf_gt
 
 
-def test_v5_beside_v4_is_bolder_and_still_beats_grey(shipped):
+def test_v5_beside_v4_is_bolder_and_still_beats_grey(scikit_photos, v4_on_scikit_photos):
     """weights/unet_lite0_v5 (issue 25's v5, shipped beside v4): more colour than v4, closer than grey."""
-    from skimage import data
-
-    refs = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
     v5 = Colorizer.from_pretrained(REPO_WEIGHTS / "unet_lite0_v5", device="cpu")
-    ours, grey, cf, cf_gt = score(v5, refs)
-    cf_v4 = score(shipped, refs)[2]
+    ours, grey, cf, cf_gt = score(v5, scikit_photos)
+    cf_v4 = v4_on_scikit_photos[2]
     print(f"v5 on scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf / cf_gt:.2f}x, v4 {cf_v4 / cf_gt:.2f}x")
     assert ours < grey
     assert cf >= cf_v4 + 0.1 * cf_gt
