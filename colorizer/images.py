@@ -34,11 +34,18 @@ class ImageError(ValueError):
         self.reason = reason
 
 
-def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Image:
+# The formats a file may be read as (Pillow's names): those the README names. Pillow's other
+# plugins are never tried, so EPS (which hands the file to Ghostscript) and other exotic readers
+# are out of reach of a file from a stranger (JPEG covers MPO, the variant many cameras write).
+FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
+
+
+def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS, formats: tuple[str, ...] | None = FORMATS) -> Image.Image:
     """Any supported input -> a fully decoded PIL image, EXIF orientation applied.
 
     The pixel count is checked from the header before decoding, so a decompression bomb costs
-    nothing; corrupt and truncated files raise ImageError instead of PIL's internals.
+    nothing; corrupt and truncated files raise ImageError, whose message names no library
+    internals. ``formats``: Pillow formats to try (None: every plugin Pillow has).
     """
     if isinstance(source, np.ndarray):
         img = _from_array(source)
@@ -54,15 +61,13 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
             fp = io.BytesIO(source) if isinstance(source, bytes) else source
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                img = Image.open(fp)
+                img = Image.open(fp, formats=formats)
         except FileNotFoundError:
             raise ImageError("file not found", name) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageError("the image is too large (a possible decompression bomb)", name) from None
-        except UnidentifiedImageError:  # its own message repeats the path
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError):  # their messages name paths and internals
             raise ImageError("not a readable image (an unknown format, or a damaged file)", name) from None
-        except (OSError, SyntaxError) as e:
-            raise ImageError(f"not a readable image ({e})", name) from None
     w, h = img.size
     if max_pixels is not None and w * h > max_pixels:
         raise ImageError(f"the image is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f}")
@@ -73,8 +78,8 @@ def open_image(source, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Ima
             img = ImageOps.exif_transpose(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError("the image is too large (a possible decompression bomb)") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"the image file is corrupt or truncated ({e})") from None
+    except (OSError, SyntaxError, ValueError, TypeError, EOFError):
+        raise ImageError("the image file is corrupt or truncated") from None
     return img
 
 
@@ -161,12 +166,6 @@ def is_color(img: Image.Image) -> bool:
         return False
     concentration = torch.hypot(a[coloured].sum(), b[coloured].sum()) / chroma[coloured].sum()
     return bool(concentration < HUE_CONCENTRATION)
-
-
-def is_colour(img: Image.Image) -> bool:
-    """Deprecated spelling of ``is_color`` (identifiers say "color" throughout)."""
-    warnings.warn("colorizer.images.is_colour is deprecated: use is_color", DeprecationWarning, stacklevel=2)
-    return is_color(img)
 
 
 def list_images(folder: str | Path) -> list[Path]:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from . import kernels
 from .files import atomic_write
+from .hint_map import hint_map
 from .hints import Hint, apply_hints
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator, describe, fold_batchnorm
@@ -48,15 +49,29 @@ def working_shape(h: int, w: int, size: int, multiple: int = 8) -> tuple[int, in
     return max(multiple, round(hh / multiple) * multiple), max(multiple, round(ww / multiple) * multiple)
 
 
+def resize(L: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """L (H, W) -> (1, 1, h, w), antialiased bilinear, the shrinking side first.
+
+    The filter is separable; done in one call torch may widen the other side first, and a
+    1 x 4,000,000 photo became a 512 x 4,000,000 intermediate (8 GB). Shrinking first, no
+    intermediate is larger than the input or the output.
+    """
+    (H, W), (h, w) = L.shape, shape
+    first = (h, W) if h * W <= H * w else (H, w)
+    x = L[None, None]
+    for step in (first, (h, w)):
+        if tuple(x.shape[-2:]) != step:
+            x = F.interpolate(x, size=step, mode="bilinear", antialias=True, align_corners=False)
+    return x
+
+
 def compose(L: torch.Tensor, ab_small: torch.Tensor) -> np.ndarray:
     """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3).
 
-    Bilinear upsampling is separable: the columns are interpolated here (small), the rows inside
-    the fused kernel, together with gamut mapping and sRGB encoding; full-size ab never exists.
+    Bilinear upsampling, gamut mapping and sRGB encoding happen in one fused pass (kernels.py):
+    full-size ab never exists, so memory grows with the pixel count alone, whatever the shape.
     """
-    W = L.shape[1]
-    ab_cols = F.interpolate(ab_small[None].float(), size=(ab_small.shape[1], W), mode="bilinear", align_corners=False)[0]
-    return kernels.compose(L.numpy(), ab_cols.numpy())
+    return kernels.compose(L.numpy(), ab_small.float().numpy())
 
 
 class Colorizer:
@@ -81,11 +96,19 @@ class Colorizer:
         """Our weights folder (default: the shipped ``weights/``) or an official ECCV16 .pth."""
         return cls(load_any_generator(resolve_weights(path)), device=device, dtype=dtype)
 
+    @property
+    def hints_in_network(self) -> bool:
+        """True when the generator takes hints as input (hint_map.py); else the solver spreads them (hints.py)."""
+        return self.generator.takes_hints
+
     @torch.inference_mode()
-    def predict_logits(self, L: torch.Tensor) -> torch.Tensor:
-        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/s, w/s) on the model's device."""
+    def predict_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
+        """L (B, 1, h, w) at working size (and a hint map for a generator that takes one) -> bin
+        logits (B, Q, h/s, w/s) on the model's device."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
+            if hint_map is not None and self.hints_in_network:
+                return self.generator(x, hint_map.to(self.device, x.dtype))
             return self.generator(x)
 
     def decoding(self, vividness: float | None = None, temperature: float | None = None) -> Decoding:
@@ -98,14 +121,13 @@ class Colorizer:
         return self.generator.decode(logits, d.temperature, upsample=False, bias_scale=d.bias_scale).cpu()
 
     @torch.inference_mode()
-    def predict_ab(self, L: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
+    def predict_ab(self, L: torch.Tensor, decoding: Decoding | None = None, hint_map: torch.Tensor | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> ab (B, 2, h/s, w/s), float32 on the CPU (s: output stride)."""
-        return self.decode(self.predict_logits(L), decoding)
+        return self.decode(self.predict_logits(L, hint_map), decoding)
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
-        h, w = working_shape(*L.shape, size, self.generator.input_multiple)
-        return F.interpolate(L[None, None], size=(h, w), mode="bilinear", antialias=True, align_corners=False)
+        return resize(L, working_shape(*L.shape, size, self.generator.input_multiple))
 
     # The one path every caller takes: read -> lightness -> working size -> logits -> ab -> render.
     def read(self, image) -> tuple[torch.Tensor, tuple | None]:
@@ -113,18 +135,26 @@ class Colorizer:
         std = to_standard(open_image(image, self.max_pixels))
         return lightness(std), std.info.get("dpi")
 
-    def logits_for(self, L: torch.Tensor, size: int | None = None) -> torch.Tensor:
-        """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's)."""
-        return self.predict_logits(self.working_l(L, size or self.config.size))
+    def logits_for(self, L: torch.Tensor, size: int | None = None, hints: list[Hint] | None = None) -> torch.Tensor:
+        """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's);
+        ``hints`` go into a generator that takes them (else ``render`` applies them)."""
+        small = self.working_l(L, size or self.config.size)
+        return self.predict_logits(small, self.hint_map(L, hints, small))
+
+    def hint_map(self, L: torch.Tensor, hints: list[Hint] | None, small: torch.Tensor) -> torch.Tensor | None:
+        """The network's hint input for full-resolution L at ``small``'s size, or None (no hints, or no hint inputs)."""
+        return hint_map(L, hints, tuple(small.shape[-2:])) if hints and self.hints_in_network else None
 
     def ab_for(self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None) -> torch.Tensor:
         """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU."""
         return self.predict_ab(self.working_l(L, size or self.config.size), decoding)[0]
 
-    @staticmethod
-    def render(L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
-        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size."""
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if hints else ab))
+    def render(self, L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
+        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size.
+
+        ``hints`` are spread by the solver here, unless the generator took them as input already."""
+        solve = hints and not self.hints_in_network
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab))
         if dpi:
             out.info["dpi"] = dpi
         return out
@@ -152,14 +182,39 @@ class Colorizer:
         size = check_size(size)
         if n is None:
             return self.colorize_batch([image], size, hints=[hints], decoding=decoding)[0]
-        L, dpi = self.read(image)
-        alts = [self.render(L, ab, hints, dpi) for ab in self.alternatives(self.logits_for(L, size), n, seed, decoding)]
-        for i, out in enumerate(alts):
-            out.info[SETTINGS_KEY] = f"{self.settings(size, decoding, hints)}; alternative {i + 1} of seed {seed}"
-        return alts
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n (how many alternatives) must be a whole number of at least 1, not {n!r}")
+        return self._alternatives(image, range(n), seed, size, decoding, hints)
 
-    def alternatives(self, logits: torch.Tensor, n: int, seed: int, decoding: Decoding | None = None) -> list[torch.Tensor]:
-        """n plausible, different ab maps (2, h, w) from one prediction.
+    @torch.inference_mode()
+    def alternative(
+        self,
+        image,
+        k: int,
+        seed: int = 0,
+        size: int | None = None,
+        vividness: float | None = None,
+        hints: list[Hint] | None = None,
+        decoding: Decoding | None = None,
+    ) -> Image.Image:
+        """Alternative ``k`` (from 0) of ``colorize(image, n=..., seed=seed)`` alone: the seed fixes it,
+        so a server keeps the seed, not the images, and makes the chosen one again."""
+        return self._alternatives(image, [k], seed, check_size(size), decoding or self.decoding(vividness), hints)[0]
+
+    def _alternatives(self, image, which, seed: int, size: int | None, decoding: Decoding, hints: list[Hint] | None) -> list[Image.Image]:
+        L, dpi = self.read(image)
+        abs_ = self.alternatives(self.logits_for(L, size, hints), max(which) + 1, seed, decoding, only=set(which))
+        outs = []
+        for k, ab in zip(which, abs_):
+            out = self.render(L, ab, hints, dpi)
+            out.info[SETTINGS_KEY] = f"{self.settings(size, decoding, hints)}; alternative {k + 1} of seed {seed}"
+            outs.append(out)
+        return outs
+
+    def alternatives(
+        self, logits: torch.Tensor, n: int, seed: int, decoding: Decoding | None = None, only: set[int] | None = None
+    ) -> list[torch.Tensor]:
+        """n plausible, different ab maps (2, h, w) from one prediction (``only``: just those indices).
 
         Smooth random fields over the bins (a 3x3 grid of Gaussian logit offsets per bin,
         upsampled, scaled by the squared normalised entropy of each pixel's distribution) are
@@ -178,7 +233,8 @@ class Colorizer:
                 field = field * uncertainty
             else:  # antithetic: the next one tips the same uncertain regions the other way (more different, no less likely)
                 field = -field
-            out.append(self.decode(logits + field, decoding)[0])
+            if only is None or k in only:
+                out.append(self.decode(logits + field, decoding)[0])
         return out
 
     def uncertainty(self, logits: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
@@ -202,15 +258,19 @@ class Colorizer:
         size = check_size(size) or self.config.size
         Ls, dpis = zip(*(self.read(image) for image in images))
         smalls = [self.working_l(L, size) for L in Ls]
+        hints = hints or [None] * len(Ls)
+        maps = [self.hint_map(L, h, s) for L, h, s in zip(Ls, hints, smalls)]
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, s in enumerate(smalls):
             groups.setdefault(tuple(s.shape[-2:]), []).append(i)
         for idx in groups.values():
-            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), decoding)
+            group_maps = None
+            if any(maps[i] is not None for i in idx):
+                group_maps = torch.cat([maps[i] if maps[i] is not None else torch.zeros(1, 3, *smalls[i].shape[-2:]) for i in idx])
+            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), decoding, group_maps)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
-        hints = hints or [None] * len(Ls)
         outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]
         for out, h in zip(outs, hints):
             out.info[SETTINGS_KEY] = self.settings(size, decoding, h)

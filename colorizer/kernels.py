@@ -65,23 +65,29 @@ def _encode(v, lut):
 
 
 @numba.njit(parallel=True, cache=True)
-def compose_rows(L, ab_cols, out, M, W, lut, steps):
-    """out[y, x] = sRGB8(gamut_map(L[y, x], bilinear_rows(ab_cols)[y, x])).
+def compose_rows(L, ab, out, M, W, lut, steps):
+    """out[y, x] = sRGB8(gamut_map(L[y, x], bilinear(ab)[y, x])).
 
-    ``ab_cols`` (2, h, W) is the low-resolution ab already interpolated along x; rows are blended
-    here (align_corners=False, as torch's bilinear). Out-of-gamut pixels lose chroma by bisection.
-    Non-finite ab becomes grey and L is clamped to [0, 100]: no input can index out of bounds.
+    ``ab`` (2, h, w) is the low-resolution ab; it is interpolated here, pixel by pixel
+    (align_corners=False, as torch's bilinear), so no full-size copy of ab ever exists and
+    memory is the output's alone, whatever the photo's shape. Out-of-gamut pixels lose chroma
+    by bisection. Non-finite ab becomes grey and L is clamped to [0, 100]: no input can index
+    out of bounds.
     """
     H, Wd = L.shape
-    h = ab_cols.shape[1]
+    h, w = ab.shape[1], ab.shape[2]
     for y in numba.prange(H):
         sy = max((y + 0.5) * h / H - 0.5, 0.0)
         y0 = min(int(sy), h - 1)
         y1 = min(y0 + 1, h - 1)
-        t = sy - y0
+        ty = sy - y0
         for x in range(Wd):
-            a = _finite(ab_cols[0, y0, x] * (1 - t) + ab_cols[0, y1, x] * t)
-            b = _finite(ab_cols[1, y0, x] * (1 - t) + ab_cols[1, y1, x] * t)
+            sx = max((x + 0.5) * w / Wd - 0.5, 0.0)
+            x0 = min(int(sx), w - 1)
+            x1 = min(x0 + 1, w - 1)
+            tx = sx - x0
+            a = _finite((ab[0, y0, x0] * (1 - tx) + ab[0, y0, x1] * tx) * (1 - ty) + (ab[0, y1, x0] * (1 - tx) + ab[0, y1, x1] * tx) * ty)
+            b = _finite((ab[1, y0, x0] * (1 - tx) + ab[1, y0, x1] * tx) * (1 - ty) + (ab[1, y1, x0] * (1 - tx) + ab[1, y1, x1] * tx) * ty)
             li = _clamp(L[y, x], 100.0)
             r, g, bl = _lab_to_linear(li, a, b, M, W)
             if not _inside(r, g, bl, 1e-4):
@@ -119,9 +125,10 @@ def lightness_gray8(gray, table, out):
             out[y, x] = table[gray[y, x]]
 
 
-def compose(L: np.ndarray, ab_cols: np.ndarray, steps: int = GAMUT_STEPS) -> np.ndarray:
+def compose(L: np.ndarray, ab: np.ndarray, steps: int = GAMUT_STEPS) -> np.ndarray:
+    """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3), in one pass."""
     out = np.empty((*L.shape, 3), dtype=np.uint8)
-    compose_rows(np.ascontiguousarray(L, np.float32), np.ascontiguousarray(ab_cols, np.float32), out, _M, _W, SRGB8, steps)
+    compose_rows(np.ascontiguousarray(L, np.float32), np.ascontiguousarray(ab, np.float32), out, _M, _W, SRGB8, steps)
     return out
 
 

@@ -79,6 +79,7 @@ class Generator(nn.Module):
     name = "generator"  # what provenance and the app call it
     output_stride = 4
     input_multiple = 8
+    takes_hints = False  # True: forward(L, hints) takes a hint map (hint_map.py)
 
     def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
         super().__init__()
@@ -302,6 +303,69 @@ class UNetLite0Scene(UNetLite0):
         context = self.scene(self.encoder.pooled(s32))[:, :, None, None]
         x = self.up16(self.lateral(s32) + context.to(s32.dtype), s16)
         return self.head(self.up4(self.up8(x, s8), s4))
+
+
+class HintFusion(nn.Module):
+    """The hint map (hint_map.py: ab and a mask) into every stage of the U-Net decoder.
+
+    At each decoder stride the map is pooled to the mean ab of the hinted pixels and a mask of
+    whether any pixel there was hinted, read by two shared 3x3 convolutions and projected onto that
+    stage's channels. Nothing has a bias and the projections start at zero: with no hints (a zero
+    map) it adds exactly zero, so the network is the automatic one, then and after training.
+    """
+
+    def __init__(self, widths: list[int], hidden: int = 32):
+        super().__init__()
+        self.read = nn.Sequential(
+            nn.Conv2d(3, hidden, 3, padding=1, bias=False),
+            nn.ReLU(True),
+            nn.Conv2d(hidden, hidden, 3, padding=1, bias=False),
+            nn.ReLU(True),
+        )
+        self.project = nn.ModuleList(nn.Conv2d(hidden, w, 1, bias=False) for w in widths)
+        for p in self.project:
+            nn.init.zeros_(p.weight)
+
+    def forward(self, hints: torch.Tensor, level: int, shape: tuple[int, int]) -> torch.Tensor:
+        mask = hints[:, 2:3]
+        ab_sum = F.adaptive_avg_pool2d(hints[:, :2] * mask, shape)
+        share = F.adaptive_avg_pool2d(mask, shape)
+        pooled = torch.cat([ab_sum / share.clamp_min(1e-6), (share > 0).to(hints.dtype)], dim=1)
+        return self.project[level](self.read(pooled))
+
+
+@register_generator("unet_lite2_hints")
+class UNetLite2Hints(UNetLite2):
+    """The Lite2 U-Net that also takes hints as input (Zhang et al. 2017, ideepcolor's idea): it
+    learns from simulated hints how far a colour goes. With no hints it is the automatic network."""
+
+    name = "U-Net on EfficientNet-Lite2 with hint inputs"
+    takes_hints = True
+
+    def __init__(self, config: GeneratorConfig, centres: torch.Tensor | None = None):
+        super().__init__(config, centres)
+        c0, c1, c2 = self.lateral[0].out_channels, self.up8.conv[1][0].out_channels, self.up4.conv[1][0].out_channels
+        self.hints = HintFusion([c0, c0, c1, c2])
+
+    def decode_features(self, feats: list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
+        s4, s8, s16, s32 = feats
+        fuse = (lambda x, level: x + self.hints(hints.to(x.dtype), level, x.shape[-2:])) if hints is not None else (lambda x, level: x)
+        x = fuse(self.lateral(s32), 0)
+        x = fuse(self.up16(x, s16), 1)
+        x = fuse(self.up8(x, s8), 2)
+        return self.head(fuse(self.up4(x, s4), 3))
+
+    def forward(self, L: torch.Tensor | list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
+        """L (B, 1, H, W) (or cached encoder maps) and an optional hint map (B, 3, H, W) -> logits."""
+        return self.decode_features(L if isinstance(L, list) else self.encode(L), hints)
+
+
+@register_generator("unet_lite0_hints")
+class UNetLite0Hints(UNetLite2Hints):
+    """The same on EfficientNet-Lite0 (smaller and faster: for tests and CPU arms)."""
+
+    name = "U-Net on EfficientNet-Lite0 with hint inputs"
+    variant = "lite0"
 
 
 class Discriminator(nn.Module):

@@ -30,8 +30,9 @@ from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rgb_t
 from .data import ImageBank, center_crops, class_weights_for, random_crops
 from .efficientnet import EfficientNetLite, load_imagenet
 from .files import atomic_write
+from .hint_map import sample_hints
 from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy
-from .metrics import all_metrics, mean_metrics
+from .metrics import all_metrics, ciede2000, mean_metrics
 from .models import Discriminator, GeneratorConfig, UNetLite0, UNetLite0Scene, build_generator
 from .precision import autocast, fast_dtype
 from .vgg import content_features
@@ -345,8 +346,10 @@ class Trainer:
         L, ab = lab[:, :1], lab[:, 1:]
         if cfg.channels_last:
             L = L.contiguous(memory_format=torch.channels_last)
+        # a generator with hint inputs learns from hints sampled from the photo itself (hint_map.py)
+        hints = (sample_hints(ab, self.gen),) if self.G.takes_hints else ()
         with autocast(dev, self.dtype):
-            logits = self.G_train(L if feats is None else feats)
+            logits = self.G_train(L if feats is None else feats, *hints)
         logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
         needs_ab = adv_on or any(name != "ce" for name, _, _ in self.loss_terms)  # cross-entropy alone needs no decoding
@@ -416,6 +419,22 @@ class Trainer:
 
     # --- validation -------------------------------------------------------------------------
     @torch.no_grad()
+    def predict_crops(self, refs: torch.Tensor, hint_points: int | None = None) -> torch.Tensor:
+        """The EMA generator's colourisation of RGB crops (B, 3, H, W), decoded as its config says;
+        with ``hint_points``, that many hints sampled from each crop (seeded, the same every time)."""
+        gen = torch.Generator().manual_seed(1234)
+        preds = []
+        for i in range(0, len(refs), 64):
+            lab = rgb_to_lab(refs[i : i + 64].to(self.device))
+            L = lab[:, :1]
+            hints = (sample_hints(lab[:, 1:], gen, hint_points),) if hint_points else ()
+            with autocast(self.device, self.dtype):
+                logits = self.ema(L.contiguous(memory_format=torch.channels_last), *hints)
+            ab = self.ema.decode(logits, self.ema.config.temperature, bias_scale=self.ema.config.bias_scale)
+            preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
+        return torch.cat(preds)
+
+    @torch.no_grad()
     def validate(self, save_grid: bool = True) -> dict[str, float]:
         """Metrics of the EMA generator on the held-out centre crops, decoded as its config says.
 
@@ -423,17 +442,13 @@ class Trainer:
         checkpoint kept as best is the one that is best the way the product decodes it.
         """
         refs = center_crops(self.val_bank.images[: self.cfg.val_images], self.cfg.crop)
-        preds = []
-        for i in range(0, len(refs), 64):
-            x = refs[i : i + 64].to(self.device)
-            L = rgb_to_lab(x)[:, :1]
-            with autocast(self.device, self.dtype):
-                logits = self.ema(L.contiguous(memory_format=torch.channels_last))
-            ab = self.ema.decode(logits, self.ema.config.temperature)
-            preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
         to8 = lambda t: (t.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)  # noqa: E731
-        p8, r8 = to8(torch.cat(preds)), to8(refs)
+        r8 = to8(refs)
+        p8 = to8(self.predict_crops(refs))
         scores = mean_metrics([all_metrics(p, r) for p, r in zip(p8, r8)])
+        if self.ema.takes_hints:  # and with 5 hints from each photo (the same ones every time)
+            hinted = to8(self.predict_crops(refs, hint_points=5))
+            scores["ciede2000_5_hints"] = mean_metrics([{"c": ciede2000(p, r)} for p, r in zip(hinted, r8)])["c"]
         if save_grid:
             n = min(8, len(p8))
             gray = np.repeat((rgb_to_lab(refs[:n])[:, :1] / 100).clamp(0, 1).permute(0, 2, 3, 1).numpy() * 255, 3, -1)

@@ -6,7 +6,8 @@ answers afterwards; no request opens a server path, names one in an error, or gr
 
 import json
 import os
-import random
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,17 +15,33 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from .conftest import REPO
-from .test_app import Server
+from .helpers import Server
 
 NAN, INF = float("nan"), float("inf")
 
 
+OUTPUT_MB = 32  # this server's disk budget
+
+
 @pytest.fixture(scope="module")
-def server():
-    s = Server(REPO)
+def server(tmp_path_factory):
+    """A server whose folder holds what an earlier run left: an entry older than the hour, and a
+    fresh one past the whole budget. Both must be gone once it answers (swept at start)."""
+    folder = tmp_path_factory.mktemp("app-files")
+    for name, size, age in (("earlier-old", 1000, 7200), ("earlier-big", (OUTPUT_MB + 8) * 2**20, 0)):
+        (folder / name).mkdir()
+        (folder / name / "x.png").write_bytes(b"\0" * size)
+        if age:
+            old = time.time() - age
+            for p in (folder / name / "x.png", folder / name):
+                os.utime(p, (old, old))
+    s = Server(REPO, COLORIZER_OUTPUT_DIR=str(folder), COLORIZER_OUTPUT_MB=str(OUTPUT_MB))
+    s.folder = folder
     yield s
     s.stop()
 
@@ -41,9 +58,13 @@ def upload(server, path: Path) -> dict:
     """Upload a file the way a browser does; returns the FileData payload that names it."""
     boundary = "hostileboundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     req = urllib.request.Request(
         server.url + "gradio_api/upload", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
     )
@@ -51,8 +72,19 @@ def upload(server, path: Path) -> dict:
     return {"path": remote, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
 
 
+def strict_json(text: str):
+    """JSON as strict parsers read it: NaN and Infinity are not JSON."""
+
+    def refuse(constant):
+        raise AssertionError(f"not strict JSON: {constant} in {text[:300]}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def call(server, api: str, data: list) -> tuple[str, object]:
-    """Raw JSON (NaN and infinities included, which gradio_client cannot send) -> ("complete" | "error", payload)."""
+    """Raw JSON (NaN and infinities included, which gradio_client cannot send) -> ("complete" | "error", payload).
+
+    Every reply must be strict JSON."""
     url = f"{server.url}gradio_api/call/{api}"
     req = urllib.request.Request(url, data=json.dumps({"data": data}).encode(), headers={"Content-Type": "application/json"})
     try:
@@ -65,7 +97,7 @@ def call(server, api: str, data: list) -> tuple[str, object]:
         if line.startswith("event: "):
             kind = line[7:]
         elif line.startswith("data: "):
-            payload = json.loads(line[6:])
+            payload = strict_json(line[6:])
     return kind, payload
 
 
@@ -137,22 +169,81 @@ def test_working_size_is_bounded(server, grey):
     assert kind == "complete" and after_size(payload) == (72, 48)
 
 
-def test_a_seeded_sweep_of_hostile_arguments(server, grey):
-    """Every call returns an image of the input's size or a clear error; the server lives throughout."""
-    rng = random.Random(0)
-    image = upload(server, grey)
-    sizes = [None, 128, 192, 512, 4096, 0, -1, 127, 1e308, NAN, INF, "128", "x", [], {}]
-    temperatures = [None, 0.2, 0.5, 1.0, 0, -0.0, 1e-45, NAN, INF, -INF, 5, "0.5", [0.5]]
-    vividness = [None, 0.0, 0.5, 1.0, -1, 2, NAN, INF, "1"]
-    images = [image, None, "/etc/passwd", 7, [], {"path": None}, {"url": "http://127.0.0.1:1/x.png", "meta": {"_type": "gradio.FileData"}}]
-    for _ in range(60):
-        args = [rng.choice(images), None, rng.choice(sizes), rng.choice(temperatures), rng.choice(vividness)]
-        kind, payload = call(server, "colorize", args)
-        if kind == "complete":
-            assert after_size(payload) == (72, 48), args
+# Hostile values for every argument: numbers of every kind, text, lists, objects, server paths.
+numbers = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([128, 192, 512, 0.5, 1.0]),
+)
+junk = st.one_of(
+    numbers, st.text(max_size=8), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=1)
+)
+files = st.sampled_from(["upload", "clip", None, "/etc/passwd", 7, "path-dict", "url-dict"])
+
+
+def as_file(server, choice, files_for_server):
+    if choice in ("upload", "clip"):
+        return files_for_server[choice]
+    return {
+        "path-dict": {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
+        "url-dict": {"url": "http://127.0.0.1:1/x.png", "meta": {"_type": "gradio.FileData"}},
+    }.get(choice, choice)
+
+
+def check_reply(server, api, args, kind, payload, size):
+    """An image (or video) of the input's size, or an error whose message a user can read."""
+    if kind == "complete":
+        if api == "colorize":
+            assert after_size(payload) == size, args
+        elif api == "alternatives":
+            assert [Image.open(f["path"]).size for f in payload[0]] == [size] * 4, args
         else:
-            assert kind == "error", (args, payload)
-        assert server.proc.poll() is None, f"the server died on {args}"
+            import av
+
+            with av.open(payload[0][0]["path"]) as c:
+                assert (c.streams.video[0].width, c.streams.video[0].height) == size, args
+    else:
+        message = error_text(payload)
+        # a file payload that names a server file is refused by Gradio itself, before the app: no message, no path
+        server_file = isinstance(args[0], dict) and args[0].get("path") == "/etc/passwd"
+        assert kind == "error" and (message or server_file), (api, args, payload)
+        assert "/tmp" not in message and "Traceback" not in message and "Plugin" not in message, message
+    assert server.proc.poll() is None, f"the server died on /{api} {args}"
+
+
+@pytest.fixture(scope="module")
+def uploads(server, grey, tmp_path_factory):
+    from .helpers import write_clip
+
+    clip = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    write_clip(clip, n=3, w=72, h=48)
+    return {"upload": upload(server, grey), "clip": upload(server, clip)}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(image=files, reference=st.sampled_from([None, "upload", "/etc/passwd"]), size=junk, temperature=numbers, vividness=junk)
+def test_property_colorize(server, uploads, image, reference, size, temperature, vividness):
+    args = [as_file(server, image, uploads), as_file(server, reference, uploads), size, temperature, vividness]
+    check_reply(server, "colorize", args, *call(server, "colorize", args), (72, 48))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(image=files, size=junk, vividness=junk, seed=junk)
+def test_property_alternatives(server, uploads, image, size, vividness, seed):
+    args = [as_file(server, image, uploads), size, vividness, seed]
+    check_reply(server, "alternatives", args, *call(server, "alternatives", args), (72, 48))
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(video=files, size=junk, vividness=junk)
+def test_property_colorize_video(server, uploads, video, size, vividness):
+    args = [as_file(server, video, uploads), size, vividness]
+    check_reply(server, "colorize_video", args, *call(server, "colorize_video", args), (72, 48))
+
+
+def test_the_server_answers_after_the_sweeps(server, grey):
     assert_alive(server, grey)
 
 
@@ -174,71 +265,17 @@ def test_api_documents_integer_sizes_and_alternatives_take_them(server, grey):
 
     client = Client(server.url, verbose=False)
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for endpoint in ("/alternatives", "/colorize_video"):
+    assert set(info) == {"/colorize", "/alternatives", "/colorize_video"}  # the page's own events are not API
+    for endpoint in info:
         size = next(p for p in info[endpoint]["parameters"] if p["parameter_name"] == "size")
-        assert size["type"]["type"] == "integer" and 128 in size["type"]["enum"], size
-    gallery = client.predict(handle_file(str(grey)), 192, 0.5, 3, api_name="/alternatives")
-    assert len(gallery) == 4
-
-
-def test_results_are_swept_by_age_and_capped_in_size(tmp_path, monkeypatch):
-    import app
-
-    monkeypatch.setattr(app, "OUTPUTS", tmp_path)
-    monkeypatch.setattr(app, "OUTPUT_SECONDS", 3600)
-    monkeypatch.setattr(app, "OUTPUT_BYTES", 2500)
-    now = 1_500_000_000.0  # a fixed "now" (2017), handed to the sweep: no clock in the test
-    for name, age, size in (("old", 7200, 10), ("a", 300, 1000), ("b", 200, 1000), ("c", 100, 1000)):
-        d = tmp_path / f"colorized-{name}"
-        d.mkdir()
-        (d / "x.png").write_bytes(b"\0" * size)
-        for p in (d / "x.png", d):
-            os.utime(p, (now - age, now - age))
-    app.sweep_outputs(now)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["colorized-b", "colorized-c"]  # too old, then the oldest over the cap
-    fresh = app.output_folder()  # every new result sweeps first (here, by the real clock, all the old ones)
-    assert fresh.parent == tmp_path and fresh.is_dir() and not (tmp_path / "colorized-c").exists()
-
-
-def test_gradio_cache_is_swept_too():
-    import app
-
-    demo = app.build()
-    assert demo.delete_cache == (max(60, int(app.OUTPUT_SECONDS) // 4), int(app.OUTPUT_SECONDS))
-
-
-def test_hints_are_bounded_and_checked(monkeypatch, tmp_path, tiny_generator):
-    import gradio as gr
-
-    import app
-    from colorizer import Colorizer
-
-    monkeypatch.setattr(app, "loaded", lambda: (Colorizer(tiny_generator, device="cpu"), ""))
-    path = tmp_path / "g.png"
-    Image.new("L", (96, 64), 120).save(path)
-    bad = [
-        [[10, 10, "#ff0000"]] * (app.MAX_HINTS + 1),
-        [[NAN, 10, "#ff0000"]],
-        [[10, INF, "#ff0000"]],
-        [[500, 10, "#ff0000"]],
-        [[-3, 10, "#ff0000"]],
-        [["10", 10, "#ff0000"]],
-        [[10, 10, "red"]],
-        [[10, 10, "#zzzzzz"]],
-        [[10, 10]],
-        "[[10, 10, '#ff0000']]",
-    ]
-    for hints in bad:
-        with pytest.raises(gr.Error):
-            app.colorize(str(path), None, 64, None, hints)
-    (_, after), *_ = app.colorize(str(path), None, 64, None, [[10, 10, "#ff0000"]] * app.MAX_HINTS)
-    assert after.size == (96, 64)
-
+        assert size["python_type"]["type"] == "None | int", size
+    pngs = client.predict(handle_file(str(grey)), 192, 0.5, 3, api_name="/alternatives")
+    assert len(pngs) == 4 and all(Image.open(p).size == (72, 48) for p in pngs)
 
 
 def test_alternatives_and_video_check_their_arguments(server, grey, tmp_path):
     """The other endpoints: every number the client sends is in its control's range, or a clear error."""
-    from .test_video import write_clip
+    from .helpers import write_clip
 
     image = upload(server, grey)
     good = call(server, "alternatives", [image, 128, 0.5, 3])
@@ -253,9 +290,9 @@ def test_alternatives_and_video_check_their_arguments(server, grey, tmp_path):
     ):  # refused by Gradio's own component checks or by ours; either way a message without a server path
         kind, payload = call(server, "alternatives", [image, size, vividness, seed])
         assert kind == "error" and error_text(payload) and "/tmp" not in json.dumps(payload), (size, vividness, seed, payload)
-    # a NaN seed fails inside Gradio's Number box (rounding), before our code: refused, with no message (1.5 it rounds to 2)
-    kind, payload = call(server, "alternatives", [image, 128, 0.5, NAN])
-    assert kind == "error" and "/tmp" not in json.dumps(payload)
+    for seed in (NAN, 1.5, "3", None):
+        kind, payload = call(server, "alternatives", [image, 128, 0.5, seed])
+        assert kind == "error" and "Seed must be a whole number" in error_text(payload), (seed, payload)
     write_clip(tmp_path / "clip.mp4", n=3)
     clip = upload(server, tmp_path / "clip.mp4")
     for size, vividness in ((4096, 0.5), (128, INF), (128, -1)):
@@ -265,3 +302,156 @@ def test_alternatives_and_video_check_their_arguments(server, grey, tmp_path):
     assert kind == "complete", payload
     assert server.proc.poll() is None
     assert_alive(server, grey)
+
+
+def test_an_earlier_runs_files_are_swept_at_start_and_uploads_share_the_budget(server, grey):
+    assert not (server.folder / "earlier-old").exists() and not (server.folder / "earlier-big").exists()
+    assert Path(upload(server, grey)["path"]).is_relative_to(server.folder)  # Gradio's uploads and cache live there too
+    kind, payload = colorize(server, upload(server, grey))
+    (before, after), _, download, *_ = payload[0]
+    assert all(Path(f["path"]).is_relative_to(server.folder) for f in (before, after, download))
+    used = sum(p.stat().st_size for p in server.folder.rglob("*") if p.is_file())
+    assert used <= OUTPUT_MB * 2**20
+
+
+def test_a_photo_as_its_own_reference_is_strict_json(server, grey):
+    image = upload(server, grey)
+    kind, payload = colorize(server, image, upload(server, grey))  # the grey baseline equals the reference: PSNR infinite
+    assert kind == "complete"
+    table, notes = payload[0][1], payload[0][3]
+    assert table["data"][1][1] == "inf" and "identical" in notes
+
+
+def write_raw_h264(path: Path, frames: int, fps: int, side: int = 16) -> Path:
+    """A raw H.264 stream: no container, so its header has no frame count and no duration."""
+    from fractions import Fraction
+
+    import av
+
+    c = av.open(str(path), "w", format="h264")
+    v = c.add_stream("libx264", rate=fps)
+    v.width = v.height = side
+    v.pix_fmt = "yuv420p"
+    for i in range(frames):
+        f = av.VideoFrame.from_ndarray(np.full((side, side, 3), i % 250, np.uint8), format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, fps)
+        for p in v.encode(f):
+            c.mux(p)
+    for p in v.encode(None):
+        c.mux(p)
+    c.close()
+    return path
+
+
+def test_video_work_is_bounded_before_the_first_frame(server, tmp_path):
+    """A raw stream of 2,000 frames at 1000 fps, and a 16000x16000 PNG named .mp4: refused at the door."""
+    raw = upload(server, write_raw_h264(tmp_path / "fast.h264", 2000, 1000))
+    kind, payload = call(server, "colorize_video", [raw, None, None])
+    assert kind == "error" and "frames" in error_text(payload) and "/" not in error_text(payload), payload
+    Image.new("L", (16000, 16000), 90).save(tmp_path / "huge.mp4", format="PNG")
+    kind, payload = call(server, "colorize_video", [upload(server, tmp_path / "huge.mp4"), None, None])
+    assert kind == "error" and "megapixels" in error_text(payload), payload
+    assert server.proc.poll() is None
+
+
+def server_rss_mb(server) -> float:
+    for line in Path(f"/proc/{server.proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_alternatives_without_a_session_keep_nothing(server, tmp_path):
+    """Ten calls, each a new session: before, each kept its four full-size images (here 4 x 9 MB)."""
+    path = tmp_path / "large.png"
+    ramp = np.add.outer(np.arange(1500) // 8, np.arange(2000) // 10).astype(np.uint8)  # compresses well: the disk budget holds it all
+    Image.fromarray(ramp).save(path)
+    image = upload(server, path)
+    rss = []
+    for seed in range(10):
+        kind, payload = call(server, "alternatives", [image, 128, None, seed])
+        assert kind == "complete", payload
+        rss.append(server_rss_mb(server))
+    assert rss[-1] - rss[1] < 100, rss
+
+
+def test_refusals_speak_one_plain_language(server, grey, tmp_path):
+    """A PNG text-chunk bomb and an EPS file, as the photo and as the reference: one message, no internals."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "x" * (PngImagePlugin.MAX_TEXT_CHUNK + 1), zip=True)
+    Image.new("L", (32, 32), 100).save(tmp_path / "bomb.png", pnginfo=info)
+    Image.new("RGB", (10, 10)).save(tmp_path / "x.eps")
+    messages = set()
+    for bad in (tmp_path / "bomb.png", tmp_path / "x.eps"):
+        for args in ((upload(server, bad),), (upload(server, grey), upload(server, bad))):
+            kind, payload = colorize(server, *args)
+            assert kind == "error", payload
+            messages.add(error_text(payload))
+    assert messages == {"Not a readable image (an unknown format, or a damaged file)."}, messages
+
+
+def test_example_loaders_are_not_api(server):
+    info = json.loads(urllib.request.urlopen(server.url + "gradio_api/info?all_endpoints=true", timeout=30).read())
+    assert set(info["named_endpoints"]) == {"/colorize", "/alternatives", "/colorize_video"}, list(info["named_endpoints"])
+    assert not info.get("unnamed_endpoints")
+
+
+@pytest.mark.slow
+def test_one_limit_on_model_jobs_across_every_endpoint(monkeypatch, tmp_path, tiny_generator):
+    """Three jobs on three endpoints, a limit of two: a barrier for three never opens (it would if each
+    endpoint had its own limit); each waits its turn and runs."""
+    from types import SimpleNamespace
+
+    import app
+    from colorizer import Colorizer
+    from colorizer.serve import DiskBudget, Limits, Refused, Service
+
+    from .helpers import free_port
+
+    assert app.MODEL_JOB["concurrency_limit"] == 2
+    limits = Limits(folder=tmp_path / "files")
+    service = Service(Colorizer(tiny_generator, device="cpu"), limits, DiskBudget(limits.folder, limits.output_bytes, 3600))
+    barrier, ran, met = threading.Barrier(3, timeout=8), [], []
+
+    def job(name):
+        ran.append(name)
+        try:
+            barrier.wait()
+            met.append(name)  # three at once: the limit did not hold
+        except threading.BrokenBarrierError:
+            pass
+        raise Refused(f"{name} stopped by the test")
+
+    def video(*args):
+        job("video")
+        yield
+
+    monkeypatch.setattr(service, "colorize", lambda *a: job("colorize"))
+    monkeypatch.setattr(service, "alternatives", lambda *a: job("alternatives"))
+    monkeypatch.setattr(service, "video", video)
+    monkeypatch.setattr(app, "loaded", lambda: (service, ""))
+    port = free_port()
+    demo = app.build()
+    demo.launch(server_port=port, prevent_thread_lock=True, quiet=True, show_error=False)
+    try:
+        server = SimpleNamespace(url=f"http://127.0.0.1:{port}/")
+        path = tmp_path / "g.png"
+        Image.new("L", (40, 30), 100).save(path)
+        image = upload(server, path)
+        calls = [
+            ("colorize", [image, None, None, None, None]),
+            ("alternatives", [image, None, None, 0]),
+            ("colorize_video", [image, None, None]),
+        ]
+        answers = {}
+        threads = [threading.Thread(target=lambda n=n, d=d: answers.__setitem__(n, call(server, n, d))) for n, d in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        demo.close()
+    assert sorted(ran) == ["alternatives", "colorize", "video"] and met == [], (ran, met)
+    assert all(kind == "error" and "stopped by the test" in error_text(p) for kind, p in answers.values()), answers

@@ -15,7 +15,7 @@ from PIL import Image
 from colorizer.weights import save_generator
 
 from .conftest import REPO
-from .test_cli import run_cli, run_cli_process
+from .helpers import run_cli, run_cli_process
 
 
 def make_folder(root: Path, photo: np.ndarray, n: int, bad: bool = True) -> Path:

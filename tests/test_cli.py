@@ -1,29 +1,10 @@
-import contextlib
-import io
-import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
 
 from colorizer.weights import save_generator
 
-from .conftest import REPO
-
-
-def run_cli_process(*args):
-    """``python -m colorizer ARGS`` in a new process (the entry point itself, Ray's driver)."""
-    return subprocess.run([sys.executable, "-m", "colorizer", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
-
-
-def run_cli(*args):
-    """The batch command's ``main`` in this process (no interpreter start): its exit code and stderr."""
-    from colorizer.__main__ import main
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return subprocess.CompletedProcess(args, code, "", err.getvalue())
+from .helpers import run_cli, run_cli_process
 
 
 def test_folder_with_a_bad_file(tmp_path, tiny_generator, photo):

@@ -4,7 +4,6 @@ import json
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -89,18 +88,19 @@ def test_other_formats_save_plainly_and_unknown_suffixes_fail(tmp_path, photo):
         save_image(Image.fromarray(photo[:32, :32]), tmp_path / "a.nope", "x")
 
 
-def test_the_apps_chosen_alternative_downloads_with_its_settings(tmp_path, photo, tiny_generator, monkeypatch):
-    app = pytest.importorskip("app")
+def test_the_apps_chosen_alternative_downloads_with_its_settings(tmp_path, photo, tiny_generator):
     from colorizer import Colorizer
+    from colorizer.serve import DiskBudget, Limits, Service
 
-    monkeypatch.setattr(app, "loaded", lambda: (Colorizer(tiny_generator, device="cpu"), ""))
+    limits = Limits(folder=tmp_path / "files")
+    service = Service(Colorizer(tiny_generator, device="cpu"), limits, DiskBudget(limits.folder, limits.output_bytes, 3600))
     src = tmp_path / "grey.png"
     Image.fromarray(photo[::4, ::4]).convert("L").save(src)
-    _, alts = app.alternatives(str(src), 64, 1.0, [], 7)
-    (_, chosen), path = app.pick_alternative(str(src), alts, SimpleNamespace(index=2))
+    _, choice = service.alternatives(str(src), 64, 1.0, [], 7)
+    _, chosen, path = service.pick(str(src), choice, 2)
     description, software, _ = read_back(path)
     assert description == DESCRIPTION
-    assert software.endswith("working size 64, vividness 1.00 (temperature 0.19); 4 alternatives of seed 7; alternative 3")
+    assert software.endswith("working size 64, vividness 1.00 (temperature 0.19); alternative 3 of seed 7")
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(chosen))
 
 

@@ -15,29 +15,7 @@ from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.trainer import TrainConfig, Trainer
 
 from .conftest import REPO, shared
-
-
-def synthetic_bank(n: int = 8, side: int = 32) -> ImageBank:
-    g = torch.Generator().manual_seed(0)
-    return ImageBank(torch.randint(0, 256, (n, 3, side, side), dtype=torch.uint8, generator=g), torch.ones(n), [str(i) for i in range(n)])
-
-
-def tiny_config(out, **kw) -> TrainConfig:
-    base = dict(
-        out=str(out),
-        arch="eccv16",
-        width=0.125,
-        crop=32,
-        side=32,
-        batch=4,
-        amp="fp32",
-        val_every=0,
-        ckpt_every=0,
-        log_every=1,
-        warmup_steps=2,
-        decay_from=1.0,
-    )
-    return TrainConfig(**{**base, **kw})
+from .helpers import synthetic_bank, tiny_config
 
 
 def read_log(path) -> list[dict]:

@@ -13,7 +13,7 @@ from colorizer import vgg
 from colorizer.trainer import Trainer
 from colorizer.vgg import CAFFE_BGR_MEAN, VGG16_BLOCKS, VGGWeightsMissing, content_features, hed_vgg16, vgg19_features
 
-from .test_trainer import synthetic_bank, tiny_config
+from .helpers import synthetic_bank, tiny_config
 
 h5py = pytest.importorskip("h5py")
 

@@ -1,6 +1,5 @@
 """Video: round trips with the right frames, rate, size and sound; flicker measured and reduced."""
 
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,43 +9,9 @@ from skimage.color import rgb2lab
 from colorizer import Colorizer
 from colorizer.video import VideoError, colorize_frames, colorize_video, probe
 
+from .helpers import count_frames, write_clip
+
 av = pytest.importorskip("av")
-
-
-def write_clip(path, n=12, w=64, h=48, fps=10, audio=True, vcodec="libx264", acodec="aac"):
-    c = av.open(str(path), "w")
-    v = c.add_stream(vcodec, rate=fps)
-    v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-    a = c.add_stream(acodec, rate=16000) if audio else None
-    for i in range(n):
-        img = np.full((h, w, 3), 90, np.uint8)
-        img[:, (4 * i) % w : (4 * i) % w + 8] = (200, 120, 60)
-        f = av.VideoFrame.from_ndarray(img, format="rgb24")
-        f.pts, f.time_base = i, Fraction(1, fps)
-        for p in v.encode(f):
-            c.mux(p)
-    if a is not None:
-        t = np.arange(int(16000 * n / fps)) / 16000
-        samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
-        for k in range(0, samples.shape[1], 1024):
-            chunk = np.ascontiguousarray(samples[:, k : k + 1024])
-            if acodec.startswith("pcm_s16"):
-                af = av.AudioFrame.from_ndarray((chunk * 32767).astype(np.int16), format="s16", layout="mono")
-            else:
-                af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
-            af.sample_rate, af.pts = 16000, k
-            for p in a.encode(af):
-                c.mux(p)
-        for p in a.encode(None):
-            c.mux(p)
-    for p in v.encode(None):
-        c.mux(p)
-    c.close()
-
-
-def count_frames(path) -> int:
-    with av.open(str(path)) as c:
-        return sum(1 for _ in c.decode(video=0))
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""Hints as the network's input (v6): the map, the training samples, the generator and its use."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from colorizer import Colorizer
+from colorizer.color import AB_SCALE, ab_gamut
+from colorizer.hint_map import CLICK_PATCH, hint_map, sample_hints
+from colorizer.models import GENERATORS, GeneratorConfig, build_generator
+from colorizer.trainer import Trainer
+
+from .helpers import synthetic_bank, tiny_config
+
+HINT_ARCHS = sorted(name for name, cls in GENERATORS.items() if cls.takes_hints)
+
+
+def hint_generator(arch: str, width: float = 0.25):
+    torch.manual_seed(0)
+    return build_generator(GeneratorConfig(arch=arch, width=width, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
+
+
+def test_the_hint_generators_are_registered():
+    assert HINT_ARCHS == ["unet_lite0_hints", "unet_lite2_hints"]
+
+
+@pytest.mark.parametrize("arch", HINT_ARCHS)
+def test_with_no_hints_it_is_the_automatic_network_even_after_training(arch):
+    g = hint_generator(arch)
+    L = torch.rand(2, 1, 64, 96) * 100
+    automatic = g(L)
+    assert torch.equal(automatic, g(L, torch.zeros(2, 3, 64, 96)))  # a zero map adds exactly zero
+    with torch.no_grad():  # as if trained: every hint weight non-zero
+        for p in g.hints.parameters():
+            p.normal_(0, 0.5)
+    assert torch.equal(automatic, g(L, torch.zeros(2, 3, 64, 96)))
+    hints = torch.zeros(2, 3, 64, 96)
+    hints[:, :, 30:33, 40:43] = torch.tensor([0.5, -0.3, 1.0]).view(1, 3, 1, 1)
+    changed = (g(L, hints) - automatic).abs().amax(1)
+    assert changed.max() > 0 and torch.all(changed[:, 7, 10] > changed[:, 0, 0])  # most near the hint (stride 4: 40/4, 30/4)
+
+
+def test_a_click_becomes_a_small_patch_of_its_colour_at_the_working_size():
+    L = torch.full((300, 400), 50.0)
+    m = hint_map(L, [(200, 150, (200, 30, 30))], (60, 80))
+    assert m.shape == (1, 3, 60, 80)
+    assert m[0, 2].sum() == CLICK_PATCH**2 and m[0, 2, 30, 40] == 1  # (200, 150) of 400x300 -> (40, 30) of 80x60
+    a, b = m[0, 0, 30, 40] * AB_SCALE, m[0, 1, 30, 40] * AB_SCALE
+    assert a > 30 and b > 10  # red, at the pixel's own lightness
+    assert torch.equal(hint_map(L, [], (60, 80)), torch.zeros(1, 3, 60, 80))
+    with pytest.raises(ValueError, match="outside"):
+        hint_map(L, [(400, 10, (0, 0, 0))], (60, 80))
+
+
+def test_training_hints_are_seeded_half_none_and_patches_of_the_photos_own_colour():
+    g = torch.Generator().manual_seed(0)
+    ab = torch.randn(200, 2, 48, 48) * 30
+    maps = sample_hints(ab, g)
+    assert torch.equal(maps, sample_hints(ab, torch.Generator().manual_seed(0)))
+    hinted = maps[:, 2].flatten(1).amax(1) > 0
+    assert 0.35 < hinted.float().mean() < 0.65
+    assert maps[:, 2].unique().tolist() == [0.0, 1.0]
+    assert torch.all(maps[:, :2] * (1 - maps[:, 2:]) == 0)  # ab only where hinted
+    one = sample_hints(ab[:1], torch.Generator().manual_seed(3), points=1)
+    ys, xs = torch.nonzero(one[0, 2], as_tuple=True)
+    patch = ab[0, :, ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    assert torch.allclose(one[0, :2, ys[0], xs[0]] * AB_SCALE, patch.mean((1, 2)), atol=1e-4)  # the patch's mean colour
+    assert torch.all(sample_hints(ab, g, points=5)[:, 2].flatten(1).amax(1) == 1)
+
+
+def test_the_product_gives_hints_to_a_network_that_takes_them(monkeypatch, photo):
+    """With hint inputs, hints go into the network (the solver is never called); without, the solver spreads them."""
+    import colorizer.inference as inference
+
+    def no_solver(*args):
+        raise AssertionError("the solver ran")
+
+    grey = photo[:96, :128].mean(-1).astype(np.uint8)
+    network = Colorizer(hint_generator("unet_lite0_hints"), device="cpu")
+    with torch.no_grad():
+        for p in network.generator.hints.parameters():
+            p.normal_(0, 0.5)
+    monkeypatch.setattr(inference, "apply_hints", no_solver)
+    plain = np.asarray(network.colorize(grey, size=64))
+    hinted = network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
+    assert hinted.size == (128, 96) and not np.array_equal(plain, np.asarray(hinted))
+    assert len(network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))], n=2)) == 2
+    solver = Colorizer(build_generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval(), device="cpu")
+    with pytest.raises(AssertionError, match="the solver ran"):
+        solver.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
+
+
+def test_training_samples_hints_validates_with_them_and_resumes_exactly(tmp_path):
+    recipe = dict(arch="unet_lite0_hints", encoder_init="random", crop=64, side=64, batch=4, val_every=2, val_images=4, l1_weight=0.0)
+    straight = Trainer(tiny_config(tmp_path / "a", steps=4, **recipe), synthetic_bank(side=64), synthetic_bank(n=4, side=64))
+    straight.fit()
+    first = Trainer(tiny_config(tmp_path / "b", steps=2, **recipe), synthetic_bank(side=64), synthetic_bank(n=4, side=64))
+    first.fit()
+    resumed = Trainer(tiny_config(tmp_path / "b", steps=4, **recipe), synthetic_bank(side=64), synthetic_bank(n=4, side=64))
+    resumed.load_checkpoint(tmp_path / "b" / "checkpoint.pt")
+    resumed.fit()
+    a, b = straight.G.state_dict(), resumed.G.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(p.abs().sum() > 0 for p in straight.G.hints.project.parameters())  # the hint branch learned something
+    vals = [r["val"] for r in map(json.loads, (tmp_path / "a" / "log.jsonl").read_text().splitlines()) if "val" in r]
+    assert vals and all("ciede2000_5_hints" in v for v in vals)
+    assert json.loads((tmp_path / "a" / "final" / "generator.json").read_text())["arch"] == "unet_lite0_hints"
