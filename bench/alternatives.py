@@ -49,7 +49,7 @@ def main() -> None:
         labs = [rgb2lab(np.asarray(a)) for a in alts]
         spread = np.mean([deltaE_ciede2000(x, y) for x, y in combinations(labs, 2)], axis=0)
         d = col.decoding()
-        logits = col.logits_for(col.read(ref)[0])
+        logits = col.photo_logits(col.read(ref)[0])
         confidence = col.generator.distribution(logits, d.temperature, d.bias_scale).amax(1)[0].numpy()
         conf = np.asarray(Image.fromarray(confidence).resize(grey.size, Image.BILINEAR))
         lo, hi = np.quantile(conf, [1 / 3, 2 / 3])

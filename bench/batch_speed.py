@@ -35,7 +35,7 @@ def stages(col: Colorizer, photos: list[Path], out: Path, line: str) -> dict[str
         t0 = time.perf_counter()
         L, dpi = col.read(p)
         t1 = time.perf_counter()
-        ab = col.ab_for(L)
+        ab = col.photo_ab(L)
         t2 = time.perf_counter()
         image = col.render(L, ab, dpi=dpi)
         t3 = time.perf_counter()
@@ -71,7 +71,7 @@ def main() -> None:
         megapixels = []
         for p in photos:  # warm-up: the first call at each working shape builds its kernels, so every run below starts warm
             L = col.read(p)[0]
-            col.ab_for(L)
+            col.photo_ab(L)
             megapixels.append(L.numel() / 1e6)
         per_stage = stages(col, photos, Path(tmp), line)
         t = time.perf_counter()

@@ -20,10 +20,9 @@ from functools import partial
 
 import common
 import numpy as np
-from per_group import general_photos
 
 from colorizer import Colorizer
-from colorizer.evaluate import load_references, score_decodings
+from colorizer.evaluate import general_photos, load_references, score_decodings
 from colorizer.metrics import colorfulness
 
 LEVELS = (0.55, 0.7, 0.85)

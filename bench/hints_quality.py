@@ -40,7 +40,7 @@ def main() -> None:
     prepared = []
     for ref in refs:
         L = col.read(ref)[0]
-        prepared.append((ref, L, col.ab_for(L)))
+        prepared.append((ref, L, col.photo_ab(L)))
     print(f"{args.data}: {len(refs)} photos at {refs[0].shape[1]}x{refs[0].shape[0]}, {args.seeds} seeds, v4 at its defaults\n")
     print("| alpha, sigma, radius | " + " | ".join(f"N={n}" for n in COUNTS) + " | one hint: change outside the disc |")
     print("|---|" + "---|" * (len(COUNTS) + 1))

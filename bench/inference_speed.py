@@ -139,10 +139,10 @@ def main() -> None:
                         print(f"| {width} | {size} | bfloat16 | not run: no native bf16 on this CPU | |")
                         continue
                     t = time.perf_counter()
-                    col.predict_logits(L)
+                    col.working_logits(L)
                     print(f"| {width} | {size} | bfloat16 | {(time.perf_counter() - t) * 1000:.0f} (1 call, emulated) | |", flush=True)
                     continue
-                fwd = median_ms(lambda col=col, L=L: col.predict_logits(L), repeat)
+                fwd = median_ms(lambda col=col, L=L: col.working_logits(L), repeat)
                 full = median_ms(lambda col=col, size=size: col.colorize(img, size=size), repeat)
                 print(f"| {width} | {size} | {str(dtype).split('.')[-1]} | {fwd:.0f} | {full:.0f} |", flush=True)
 
@@ -151,7 +151,7 @@ def main() -> None:
     col = Colorizer.from_pretrained(device="cpu", dtype=torch.float32)
     L = col.read(big)[0]
     small = col.working_l(L, col.config.size)
-    ab = col.predict_ab(small)[0]
+    ab = col.working_ab(small)[0]
     steps = {
         "read + lightness": median_ms(lambda: col.read(big)[0], repeat),
         "resize to working size": median_ms(lambda: col.working_l(L, col.config.size), repeat),

@@ -38,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     for need in (args.old, args.full / "val.pack"):
         if not need.is_file():
-            raise SystemExit(f"{need} not found: make the packs with train.pack (weights/HISTORY.md has the commands)")
+            raise SystemExit(f"{need} not found: make the packs with train.pack (docs/experiments/v1-v3.md has the commands)")
     full = ImageBank.from_packs(train_packs(args.full))
     val = ImageBank.from_pack(args.full / "val.pack")
     old = set(pack_manifest(args.old)["files"])

@@ -15,10 +15,9 @@ import argparse
 
 import common  # noqa: F401  (puts the repository on sys.path)
 import numpy as np
-from per_group import general_photos
 
 from colorizer import Colorizer
-from colorizer.evaluate import load_references, score_as_shipped
+from colorizer.evaluate import general_photos, load_references, score_as_shipped
 from colorizer.metrics import colorfulness
 
 METRICS = ("psnr", "ssim", "ciede2000", "auc")

@@ -20,16 +20,8 @@ import numpy as np
 
 from colorizer import Colorizer
 from colorizer.data import pack_manifest
-from colorizer.evaluate import load_references, score_as_shipped
+from colorizer.evaluate import GENERAL, load_references, score_as_shipped
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline
-
-GENERAL = ["imagenet_val227", "imagenet_eli", "imagenet_ajs", "bsds500"]
-
-
-def general_photos(val_pack: str) -> list[np.ndarray]:
-    """The validation pack's photos from the GENERAL folders (its manifest names each one's folder)."""
-    folders = [name.split("/")[0] for name in pack_manifest(val_pack)["files"]]
-    return [r for r, f in zip(load_references(val_pack), folders) if f in GENERAL]
 
 
 def scores(weights: str | None, refs: list[np.ndarray]) -> list[dict[str, float]]:

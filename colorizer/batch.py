@@ -79,7 +79,7 @@ class Manifest:
 def colorize_one(colorizer: Colorizer, src: Path, dst: Path, line: str, size: int | None, decoding: Decoding | None) -> None:
     """Read, colourise and write one file (atomically, with its provenance); raises on a bad file."""
     L, dpi = colorizer.read(src)
-    image = colorizer.render(L, colorizer.ab_for(L, size, decoding), dpi=dpi)
+    image = colorizer.render(L, colorizer.photo_ab(L, size, decoding), dpi=dpi)
     atomic_write(dst, lambda tmp: save_image(image, tmp, line))
 
 
@@ -123,7 +123,7 @@ def colorize_files(
                 reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
             try:
                 L, dpi = read.result()
-                image = colorizer.render(L, colorizer.ab_for(L, size, decoding), dpi=dpi)
+                image = colorizer.render(L, colorizer.photo_ab(L, size, decoding), dpi=dpi)
             except FAILURES as e:
                 fail(src, dst, e)
                 continue

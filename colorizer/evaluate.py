@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .data import pack_blobs
+from .data import pack_blobs, pack_manifest
 from .images import list_images, open_image, to_standard
 from .inference import Colorizer
 from .metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
@@ -24,6 +24,20 @@ def load_references(source: str | Path, limit: int | None = None) -> list[np.nda
     """Colour references (RGB uint8) from a folder of images or a training pack (native size)."""
     items = pack_blobs(source) if str(source).endswith(".pack") else list_images(source)
     return [np.asarray(to_standard(open_image(x)).convert("RGB")) for x in items[:limit]]
+
+
+# The validation pack's folders most like general photography (photos users bring): the ImageNet
+# samples and BSDS. Calibration and the quality benches read these; the rest are narrower domains.
+GENERAL = ("imagenet_val227", "imagenet_eli", "imagenet_ajs", "bsds500")
+
+
+def general_photos(val_pack: str | Path, all_folders: bool = False) -> list[np.ndarray]:
+    """The validation pack's whole photos from the GENERAL folders (its manifest names each one's folder)."""
+    refs = load_references(val_pack)
+    if all_folders:
+        return refs
+    folders = [name.split("/")[0] for name in pack_manifest(val_pack)["files"]]
+    return [r for r, f in zip(refs, folders) if f in GENERAL]
 
 
 def score_decodings(
@@ -36,7 +50,7 @@ def score_decodings(
     scores: dict[object, list] = {k: [] for k in decoders}
     for ref in refs:
         L = colorizer.read(ref)[0]
-        logits = colorizer.logits_for(L, size)
+        logits = colorizer.photo_logits(L, size)
         for k, decode in decoders.items():
             scores[k].append(all_metrics(np.asarray(colorizer.render(L, decode(logits)[0].cpu())), ref))
         if bar is not None:
@@ -45,9 +59,8 @@ def score_decodings(
 
 
 def score_as_shipped(colorizer: Colorizer, refs: list[np.ndarray]) -> list[dict[str, float]]:
-    """Per-image metrics at the weights' own working size and temperature (as the product decodes)."""
-    decode = partial(colorizer.generator.decode, temperature=colorizer.config.temperature, upsample=False)
-    return score_decodings(colorizer, refs, colorizer.config.size, {"shipped": decode})["shipped"]
+    """Per-image metrics at the weights' own working size and default decoding (as the product colourises)."""
+    return score_decodings(colorizer, refs, colorizer.config.size, {"shipped": colorizer.decode})["shipped"]
 
 
 def evaluate(
@@ -58,7 +71,7 @@ def evaluate(
     gt_colorfulness = float(np.mean([colorfulness(r) for r in refs]))
     bar = tqdm(total=len(sizes) * len(refs), desc="evaluate", disable=not progress)
     for size in sizes:
-        decoders = {T: partial(colorizer.generator.decode, temperature=T, upsample=False) for T in temperatures}
+        decoders = {T: partial(colorizer.decode, decoding=colorizer.decoding(temperature=T)) for T in temperatures}
         scores = score_decodings(colorizer, refs, size, decoders, bar)
         for T in temperatures:
             rows.append({"setting": f"size {size}, T {T}", "size": size, "temperature": T, **mean_metrics(scores[T])})

@@ -102,7 +102,7 @@ class Colorizer:
         return self.generator.takes_hints
 
     @torch.inference_mode()
-    def predict_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
+    def working_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size (and a hint map for a generator that takes one) -> bin
         logits (B, Q, h/s, w/s) on the model's device."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
@@ -117,13 +117,12 @@ class Colorizer:
 
     def decode(self, logits: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
         """Bin logits (B, Q, h, w) -> ab (B, 2, h, w), float32 on the CPU."""
-        d = decoding or self.decoding()
-        return self.generator.decode(logits, d.temperature, upsample=False, bias_scale=d.bias_scale).cpu()
+        return (decoding or self.decoding()).ab(self.generator, logits).cpu()
 
     @torch.inference_mode()
-    def predict_ab(self, L: torch.Tensor, decoding: Decoding | None = None, hint_map: torch.Tensor | None = None) -> torch.Tensor:
+    def working_ab(self, L: torch.Tensor, decoding: Decoding | None = None, hint_map: torch.Tensor | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> ab (B, 2, h/s, w/s), float32 on the CPU (s: output stride)."""
-        return self.decode(self.predict_logits(L, hint_map), decoding)
+        return self.decode(self.working_logits(L, hint_map), decoding)
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
@@ -135,19 +134,19 @@ class Colorizer:
         std = to_standard(open_image(image, self.max_pixels))
         return lightness(std), std.info.get("dpi")
 
-    def logits_for(self, L: torch.Tensor, size: int | None = None, hints: list[Hint] | None = None) -> torch.Tensor:
+    def photo_logits(self, L: torch.Tensor, size: int | None = None, hints: list[Hint] | None = None) -> torch.Tensor:
         """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's);
         ``hints`` go into a generator that takes them (else ``render`` applies them)."""
         small = self.working_l(L, size or self.config.size)
-        return self.predict_logits(small, self.hint_map(L, hints, small))
+        return self.working_logits(small, self.hint_map(L, hints, small))
 
     def hint_map(self, L: torch.Tensor, hints: list[Hint] | None, small: torch.Tensor) -> torch.Tensor | None:
         """The network's hint input for full-resolution L at ``small``'s size, or None (no hints, or no hint inputs)."""
         return hint_map(L, hints, tuple(small.shape[-2:])) if hints and self.hints_in_network else None
 
-    def ab_for(self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None) -> torch.Tensor:
+    def photo_ab(self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None) -> torch.Tensor:
         """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU."""
-        return self.predict_ab(self.working_l(L, size or self.config.size), decoding)[0]
+        return self.working_ab(self.working_l(L, size or self.config.size), decoding)[0]
 
     def render(self, L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
         """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size.
@@ -203,7 +202,7 @@ class Colorizer:
 
     def _alternatives(self, image, which, seed: int, size: int | None, decoding: Decoding, hints: list[Hint] | None) -> list[Image.Image]:
         L, dpi = self.read(image)
-        abs_ = self.alternatives(self.logits_for(L, size, hints), max(which) + 1, seed, decoding, only=set(which))
+        abs_ = self.alternatives(self.photo_logits(L, size, hints), max(which) + 1, seed, decoding, only=set(which))
         outs = []
         for k, ab in zip(which, abs_):
             out = self.render(L, ab, hints, dpi)
@@ -268,7 +267,7 @@ class Colorizer:
             group_maps = None
             if any(maps[i] is not None for i in idx):
                 group_maps = torch.cat([maps[i] if maps[i] is not None else torch.zeros(1, 3, *smalls[i].shape[-2:]) for i in idx])
-            ab = self.predict_ab(torch.cat([smalls[i] for i in idx]), decoding, group_maps)
+            ab = self.working_ab(torch.cat([smalls[i] for i in idx]), decoding, group_maps)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
         outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]

@@ -53,6 +53,9 @@ class GeneratorConfig:
     # Chosen on the validation split by train.calibrate; None means no bias.
     logit_bias: list[float] | None = None
     bias_scale: float = 1.0  # the default multiple of logit_bias (0: no correction by default)
+    # The default's place on the vividness scale (train.calibrate: where the general photos reach
+    # 0.7x their own colourfulness); None: the knobs above are the default.
+    vividness: float | None = None
     # The accuracy-vividness frontier measured by train.calibrate (colorizer/vividness.py): points
     # {bias_scale, temperature, colorfulness, ciede2000, psnr}; None: the documented fallback.
     frontier: list[dict] | None = None

@@ -36,6 +36,7 @@ from .metrics import all_metrics, ciede2000, mean_metrics
 from .models import Discriminator, GeneratorConfig, UNetLite0, UNetLite0Scene, build_generator
 from .precision import autocast, fast_dtype
 from .vgg import content_features
+from .vividness import decoding_for
 from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
@@ -430,7 +431,7 @@ class Trainer:
             hints = (sample_hints(lab[:, 1:], gen, hint_points),) if hint_points else ()
             with autocast(self.device, self.dtype):
                 logits = self.ema(L.contiguous(memory_format=torch.channels_last), *hints)
-            ab = self.ema.decode(logits, self.ema.config.temperature, bias_scale=self.ema.config.bias_scale)
+            ab = decoding_for(self.ema.config).ab(self.ema, logits, upsample=True)  # as the product decodes
             preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
         return torch.cat(preds)
 

@@ -45,7 +45,7 @@ def colorize_frames(
     prev_ab = prev_l = None
     for frame in frames:
         L = colorizer.read(frame)[0]
-        ab = colorizer.ab_for(L, size, decoding)
+        ab = colorizer.photo_ab(L, size, decoding)
         l_small = F.adaptive_avg_pool2d(L[None, None], ab.shape[-2:])[0]
         if smoothing and prev_ab is not None and prev_ab.shape == ab.shape:
             change = F.avg_pool2d((l_small - prev_l).abs()[None], 3, 1, 1, count_include_pad=False)[0]

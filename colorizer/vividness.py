@@ -19,21 +19,55 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .models import GeneratorConfig, check_temperature
+import torch
+import torch.nn.functional as F
+
+from .models import Generator, GeneratorConfig, check_temperature
+
+KNOBS = {"temperature": None, "bias_scale": 1.0, "gain": 1.0, "smooth": 0.0}  # a frontier point's knobs and their defaults
 
 
 @dataclass(frozen=True)
 class Decoding:
-    """How logits become ab: softmax at ``temperature`` after ``bias_scale`` x the prior correction."""
+    """How logits become ab, one name per knob, applied in this order by ``ab`` (the one place
+    every path decodes: the product, evaluation, calibration and the trainer's validation).
+
+    * ``smooth``: Gaussian smoothing of the logits over neighbouring cells (sigma, in the
+      network's output cells): neighbours agree before a colour is chosen, against blotches;
+    * ``bias_scale``: the prior correction (calibrated ``logit_bias``) times this; more is calmer;
+    * ``temperature``: the annealed mean's T; lower picks a mode per pixel (more vivid);
+    * ``gain``: chroma gain on the decoded ab (gamut-mapped later); colour without mode-picking.
+    """
 
     temperature: float
     bias_scale: float = 1.0
     vividness: float | None = None  # where on the scale, when a vividness chose it
+    gain: float = 1.0
+    smooth: float = 0.0
 
     def describe(self) -> str:
-        """For provenance: "vividness 0.40 (temperature 1, prior correction x1)" or "temperature 0.5"."""
+        """For provenance: "vividness 0.40 (temperature 1, prior correction x2, gain 1.6)" or "temperature 0.5"."""
         knobs = f"temperature {self.temperature:.3g}" + (f", prior correction x{self.bias_scale:.3g}" if self.bias_scale != 1.0 else "")
+        knobs += (f", gain {self.gain:.3g}" if self.gain != 1.0 else "") + (f", smoothing {self.smooth:.3g}" if self.smooth else "")
         return knobs if self.vividness is None else f"vividness {self.vividness:.2f} ({knobs})"
+
+    def ab(self, generator: Generator, logits: torch.Tensor, upsample: bool = False) -> torch.Tensor:
+        """Bin logits (B, Q, h, w) -> ab (B, 2, h, w) (x output stride with ``upsample``), float32."""
+        logits = smooth_cells(logits.float(), self.smooth)
+        ab = generator.decode(logits, self.temperature, upsample=upsample, bias_scale=self.bias_scale)
+        return ab * self.gain if self.gain != 1.0 else ab
+
+
+def smooth_cells(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """(B, C, h, w) blurred by a Gaussian of ``sigma`` cells in each direction (edges replicated)."""
+    if sigma <= 0:
+        return x
+    r = max(1, math.ceil(2 * sigma))
+    k = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=x.dtype, device=x.device) / sigma) ** 2)
+    k = k / k.sum()
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
 def check_vividness(vividness: float) -> float:
@@ -58,7 +92,10 @@ def frontier(config: GeneratorConfig) -> list[dict]:
 
 
 def default_vividness(config: GeneratorConfig) -> float | None:
-    """Where the weights' own decoding (their bias scale and temperature) sits on the scale (None: off it)."""
+    """The default's place on the scale: the calibrated ``config.vividness`` (the product rule:
+    0.7x the photos' own colourfulness), else where the weights' own knobs sit (None: off it)."""
+    if config.vividness is not None:
+        return config.vividness
     for p in frontier(config):
         if p["bias_scale"] == config.bias_scale and p["temperature"] == config.temperature:
             return p["vividness"]
@@ -72,13 +109,16 @@ def decoding_for(config: GeneratorConfig, vividness: float | None = None, temper
     if temperature is not None:
         return Decoding(check_temperature(temperature))
     if vividness is None:
+        if config.vividness is not None:
+            return decoding_for(config, config.vividness)
         return Decoding(config.temperature, config.bias_scale, default_vividness(config))
     v = check_vividness(vividness)
     points = frontier(config)
+    knob = lambda p, key: p.get(key, KNOBS[key])  # noqa: E731
     for p in points:
-        if p["vividness"] == v:  # exactly a point: its own knobs, bit for bit (the default among them)
-            return Decoding(p["temperature"], p["bias_scale"], v)
+        if p["vividness"] == v:  # exactly a point: its own knobs, bit for bit
+            return Decoding(p["temperature"], p["bias_scale"], v, knob(p, "gain"), knob(p, "smooth"))
     a, b = next((a, b) for a, b in zip(points, points[1:]) if a["vividness"] < v < b["vividness"])
     t = (v - a["vividness"]) / (b["vividness"] - a["vividness"])
-    lerp = lambda key: a[key] + t * (b[key] - a[key])  # noqa: E731
-    return Decoding(lerp("temperature"), lerp("bias_scale"), v)
+    lerp = lambda key: knob(a, key) + t * (knob(b, key) - knob(a, key))  # noqa: E731
+    return Decoding(lerp("temperature"), lerp("bias_scale"), v, lerp("gain"), lerp("smooth"))

@@ -36,3 +36,38 @@ def test_score_as_shipped_uses_the_weights_own_size_and_temperature(col, photo):
     other = all_metrics(np.asarray(col.colorize(photo, size=96, temperature=1.0)), photo)
     assert got["ciede2000"] == pytest.approx(direct["ciede2000"], abs=1e-3)
     assert got["ciede2000"] != pytest.approx(other["ciede2000"], abs=1e-3)
+
+
+def calibrated(col: Colorizer) -> Colorizer:
+    """Weights whose default is a position on a frontier with every knob away from its neutral value."""
+    g = torch.Generator().manual_seed(0)
+    col.config.logit_bias = (torch.randn(col.config.num_bins, generator=g) * 0.5).tolist()
+    col.config.frontier = [
+        {"bias_scale": 2.0, "temperature": 1.0, "gain": 1.0, "smooth": 0.0, "colorfulness": 0.4},
+        {"bias_scale": 2.0, "temperature": 1.0, "gain": 2.0, "smooth": 1.0, "colorfulness": 0.9},
+    ]
+    col.config.vividness, col.config.size = 0.6, 64
+    return col
+
+
+def test_every_evaluation_path_decodes_as_the_product(col, photo, tmp_path):
+    """score_as_shipped and the trainer's validation both give what colorize gives (prior correction,
+    gain and smoothing included); a decoding that ignored a knob would differ."""
+    from colorizer.data import ImageBank
+    from colorizer.trainer import TrainConfig, Trainer
+
+    col = calibrated(col)
+    d = col.decoding()
+    assert (d.bias_scale, d.gain, d.smooth, d.vividness) == (2.0, pytest.approx(1.6), pytest.approx(0.6), 0.6)
+    direct = all_metrics(np.asarray(col.colorize(photo)), photo)
+    assert score_as_shipped(col, [photo])[0]["ciede2000"] == pytest.approx(direct["ciede2000"], abs=1e-3)
+    plain = all_metrics(np.asarray(col.colorize(photo, vividness=0.0)), photo)
+    assert abs(plain["ciede2000"] - direct["ciede2000"]) > 0.05
+
+    crop = torch.from_numpy(np.ascontiguousarray(photo[100:164, 200:264])).permute(2, 0, 1)[None]
+    bank = ImageBank(crop, torch.ones(1), ["crop"])
+    trainer = Trainer(TrainConfig(out=str(tmp_path), arch="eccv16", width=0.125, crop=64, side=64, amp="fp32", steps=1), bank, bank)
+    trainer.ema = col.generator  # the product's own network, so only the decoding path is compared
+    validated = (trainer.predict_crops(crop.float() / 255)[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    product = np.asarray(col.colorize(crop[0].permute(1, 2, 0).numpy(), size=64))
+    assert np.abs(validated.astype(int) - product).mean() < 1.0

@@ -104,7 +104,7 @@ def test_one_hint_on_a_real_photo_changes_little_far_from_it(photo):
     col = Colorizer.from_pretrained(REPO / "weights", device="cpu")
     img = photo[::2, ::2]  # 256x256
     L = col.read(img)[0]
-    ab = col.ab_for(L)
+    ab = col.photo_ab(L)
     plain = rgb2lab(np.asarray(col.render(L, ab)))
     hinted = rgb2lab(np.asarray(col.render(L, ab, [(60, 150, (200, 30, 30))])))  # red, at the left edge of the suit
     change = deltaE_ciede2000(plain, hinted)

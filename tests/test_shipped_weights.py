@@ -49,14 +49,14 @@ def test_scikit_image_photos(v4_on_scikit_photos):
     assert cf >= 0.4 * cf_gt
 
 
-def test_v5_beside_v4_is_bolder_and_still_beats_grey(scikit_photos, v4_on_scikit_photos):
-    """weights/unet_lite0_v5 (issue 25's v5, shipped beside v4): more colour than v4, closer than grey."""
+def test_v5_beside_v4_beats_grey_and_both_default_to_the_product_rule(scikit_photos):
+    """weights/unet_lite0_v5 ships beside v4; both place their default where general photos reach 0.7x."""
     v5 = Colorizer.from_pretrained(REPO_WEIGHTS / "unet_lite0_v5", device="cpu")
     ours, grey, cf, cf_gt = score(v5, scikit_photos)
-    cf_v4 = v4_on_scikit_photos[2]
-    print(f"v5 on scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf / cf_gt:.2f}x, v4 {cf_v4 / cf_gt:.2f}x")
+    print(f"v5 on scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf / cf_gt:.2f}x")
     assert ours < grey
-    assert cf >= cf_v4 + 0.1 * cf_gt
+    for col in (v5, Colorizer.from_pretrained(device="cpu")):
+        assert col.config.extra["calibration"]["target"] == 0.7 and col.decoding().vividness == col.config.vividness
 
 
 @pytest.mark.slow

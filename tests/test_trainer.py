@@ -217,32 +217,30 @@ def test_torchrun_two_processes(tmp_path, photo):
     assert (tmp_path / "ddp" / "final" / "generator.json").is_file()
 
 
-def test_calibrate_picks_the_most_accurate_decoding(tmp_path, photo, tiny_generator, capsys):
-    """train.calibrate scores every (gamma, T) on validation and writes the most accurate one."""
+def test_calibrate_keeps_the_frontier_and_puts_the_default_at_the_target(tmp_path, photo, tiny_generator, capsys):
+    """train.calibrate scores every (gamma, T, gain) on whole validation photos, keeps the frontier
+    and places the default where the photos reach the target colourfulness."""
     from colorizer.weights import save_generator
     from train.calibrate import main as calibrate
 
     packs = make_pack(tmp_path, photo, "--shard-mib", "0.005")
     save_generator(tiny_generator, tmp_path / "w")
-    args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--limit", "3"]
-    calibrate([*args, "--gamma", "0", "0.5", "--temperature", "1.0", "0.38", "--min-colorfulness", "0", "--write", "--working-size", "48"])
+    args = ["--weights", str(tmp_path / "w"), "--packs", packs, "--size", "32", "--all-photos", "--target", "0.5"]
+    calibrate([*args, "--gamma", "0", "1", "--temperature", "1.0", "0.38", "--gain", "1", "2", "--write", "--working-size", "48"])
     rows = [r.split("|")[1:-1] for r in capsys.readouterr().out.splitlines() if r.startswith("| gamma ")]
-    assert len(rows) == 4
-    setting = lambda r: tuple(float(x.split()[-1]) for x in r[0].split(","))  # "gamma 0.5, T 1.0" -> (0.5, 1.0)  # noqa: E731
-    lowest = min(float(r[3]) for r in rows)
-    best = {setting(r) for r in rows if float(r[3]) == lowest}  # ties at 2 decimals
+    assert len(rows) == 8
     cfg = json.loads((tmp_path / "w" / "generator.json").read_text())
-    c = cfg["extra"]["calibration"]
-    assert (c["gamma"], cfg["temperature"]) in best and c["temperature"] == cfg["temperature"]
-    assert cfg["bias_scale"] == (1.0 if c["gamma"] else 0.0) and len(cfg["logit_bias"]) == 262
-    # the frontier: no point beaten on both CIEDE2000 and colourfulness, the default among them
     front = cfg["frontier"]
-    assert any(p["gamma"] == c["gamma"] and p["temperature"] == cfg["temperature"] for p in front)
-    for p in front:
-        assert not any(q["ciede2000"] < p["ciede2000"] and q["colorfulness"] > p["colorfulness"] for q in front)
+    assert len(front) >= 2 and [p["colorfulness"] for p in front] == sorted(p["colorfulness"] for p in front)
+    best = min(front, key=lambda p: p["ciede2000"])
+    for p in front:  # none beaten on both CIEDE2000 and the distance from the most accurate point's colourfulness
+        side = 1 if p["colorfulness"] >= best["colorfulness"] else -1
+        assert not any(q["ciede2000"] < p["ciede2000"] and side * (q["colorfulness"] - p["colorfulness"]) >= 0 for q in front if q is not p)
+    lo, hi = front[0]["colorfulness"], front[-1]["colorfulness"]
+    assert cfg["vividness"] == pytest.approx(min(1, max(0, (0.5 - lo) / (hi - lo))), abs=1e-5) and cfg["size"] == 48
     col = Colorizer.from_pretrained(tmp_path / "w")
-    assert col.config.temperature == cfg["temperature"] and cfg["size"] == 48
-    assert col.decoding().vividness is not None  # the default sits on the scale
+    assert col.decoding().vividness == pytest.approx(cfg["vividness"])  # the default is that place on the scale
+    assert (col.config.temperature, col.config.bias_scale) == (col.decoding().temperature, col.decoding().bias_scale)
 
 
 def test_repacking_leaves_no_stale_shard(tmp_path, photo):

@@ -1,1 +1,1 @@
-"""Command line for training: ``python -m train.pack``, ``train.fit``, ``train.evaluate``."""
+"""Command line for training: ``python -m train.pack``, ``train.fit``, ``train.calibrate``."""

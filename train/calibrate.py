@@ -1,27 +1,31 @@
-"""Calibrate decoding on the validation split: the default (gamma, T) and the vividness frontier.
+"""Calibrate decoding the way users colourise: the vividness scale and its default.
 
-    python -m train.calibrate --weights weights --packs .carry/packs --size 128 --write
-    python -m train.calibrate --weights weights --packs .carry/packs --keep-default --write   # frontier only
+    python -m train.calibrate --weights weights --packs .carry/packs-all --write
 
-The class-rebalanced loss teaches the network to over-predict rare (saturated) colours. Adding
--gamma * log(w) to the bin logits (w: the rebalancing weights) undoes that in part; the
-temperature T sharpens or softens the annealed mean. For every (gamma, T) of the grid this prints
-the validation metrics. With --write it stores:
+Every setting of a grid (prior correction gamma x temperature T x chroma gain, and optionally
+smoothing) decodes whole validation photos through the product's own path (``Colorizer``: the
+photo at the working size, ab onto its own full-resolution lightness, ``Decoding.ab``). On the
+general photos of the validation pack (the ImageNet and BSDS folders: photos like users' own,
+held out by path) it prints every setting and, with --write, stores in generator.json:
 
-* the default: the lowest CIEDE2000 among the settings whose colourfulness is at least
-  --min-colorfulness of the ground truth's (or, with --keep-default, the weights' own setting);
-* the frontier (colorizer/vividness.py), which the vividness control moves along: from the most
-  accurate setting, the most accurate way to reach each colourfulness, bolder and paler
-  (``frontier``), plus the default.
+* the frontier (colorizer/vividness.py): from the most accurate setting, the most accurate way
+  to reach each colourfulness, bolder (up to --max-colorfulness, 1.2x the photos' own) and
+  paler, which the vividness control moves along;
+* the default, a product setting the same for every generator: the place on that scale where
+  the photos reach --target (0.7) x their own colourfulness, so generators are compared, and
+  shipped, at equal colour.
 
-w is recovered exactly from the weights' own correction where they record its gamma, else
-recomputed from the training pack as the trainer did.
+The class-rebalanced loss teaches the network to over-predict rare (saturated) colours: adding
+-gamma * log(w) to the bin logits (w: the rebalancing weights) undoes that in part. w is
+recovered exactly from the weights' own correction where they record its gamma, else recomputed
+from the training pack as the trainer did.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +34,9 @@ from tqdm import tqdm
 
 from colorizer import Colorizer
 from colorizer.data import ImageBank, class_weights_for, train_packs
-from colorizer.evaluate import format_table, load_references, score_decodings
+from colorizer.evaluate import format_table, general_photos, score_decodings
 from colorizer.metrics import all_metrics, colorfulness, gray_baseline, mean_metrics
+from colorizer.vividness import Decoding
 from colorizer.weights import write_config
 
 
@@ -44,7 +49,7 @@ def log_weights(col: Colorizer, packs: Path, lam: float) -> torch.Tensor:
     return class_weights_for(bank, col.generator.centres, lam, col.generator.output_stride).log().double()
 
 
-def frontier(rows: dict, keep: tuple) -> list:
+def pareto_front(rows: dict, keep: tuple | None = None) -> list:
     """The most accurate way to reach each colourfulness, both ways from the most accurate setting.
 
     A setting is kept unless another is more accurate (lower CIEDE2000) and at least as far from
@@ -71,65 +76,71 @@ def frontier(rows: dict, keep: tuple) -> list:
     return sorted(by_colour.values(), key=lambda k: rows[k]["colorfulness"])
 
 
+def place(front: list[dict], target: float) -> float:
+    """The vividness (0..1) at which the frontier's colourfulness is ``target`` (clamped to its ends)."""
+    lo, hi = front[0]["colorfulness"], front[-1]["colorfulness"]
+    return float(min(1.0, max(0.0, (target - lo) / (hi - lo)))) if hi > lo else 0.5
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default="weights")
     ap.add_argument("--packs", type=Path, required=True, help="folder with val.pack (and train.pack where w must be recomputed)")
-    ap.add_argument("--gamma", nargs="+", type=float, default=[0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0])
-    ap.add_argument("--temperature", nargs="+", type=float, default=[0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25])
-    ap.add_argument("--size", type=int, default=128)
-    ap.add_argument("--limit", type=int, default=200, help="validation images to use")
+    ap.add_argument("--gamma", nargs="+", type=float, default=[0.0, 0.5, 1.0, 1.5, 2.0])
+    ap.add_argument("--temperature", nargs="+", type=float, default=[0.4, 0.55, 0.7, 0.85, 1.0])
+    ap.add_argument("--gain", nargs="+", type=float, default=[1.0, 1.3, 1.6, 2.0, 2.4])
+    ap.add_argument("--smooth", nargs="+", type=float, default=[0.0], help="logit smoothing (sigma, output cells) to try")
+    ap.add_argument("--size", type=int, default=None, help="working size (default: the weights' own)")
+    ap.add_argument("--limit", type=int, default=None, help="general validation photos to use at most")
+    ap.add_argument("--all-photos", action="store_true", help="every validation photo, not only the general ones")
     ap.add_argument("--lam", type=float, default=0.5, help="rebalancing lambda used in training")
-    ap.add_argument("--min-colorfulness", type=float, default=0.6, help="fraction of the ground truth's")
-    ap.add_argument("--keep-default", action="store_true", help="keep the weights' own gamma and T as the default")
-    ap.add_argument("--write", action="store_true", help="store the default and the frontier in generator.json")
-    ap.add_argument(
-        "--working-size", type=int, default=None, help="with --write, also store this default working size (chosen on a benchmark sweep)"
-    )
+    ap.add_argument("--target", type=float, default=0.7, help="the default's colourfulness, as a fraction of the photos' own")
+    ap.add_argument("--max-colorfulness", type=float, default=1.2, help="the scale's bold end at most this fraction of the photos' own")
+    ap.add_argument("--write", action="store_true", help="store the frontier and the default in generator.json")
+    ap.add_argument("--working-size", type=int, default=None, help="with --write, also store this default working size")
     args = ap.parse_args(argv)
 
     col = Colorizer.from_pretrained(args.weights, device="cpu")
+    size = args.size or col.config.size
     log_w = log_weights(col, args.packs, args.lam)
-    own = (col.config.extra or {}).get("calibration", {}).get("gamma", 0.0) if col.config.logit_bias is not None else 0.0
-    refs = load_references(args.packs / "val.pack", args.limit)
+    refs = general_photos(args.packs / "val.pack", all_folders=args.all_photos)[: args.limit]
     gt = float(np.mean([colorfulness(r) for r in refs]))
     gray = mean_metrics([all_metrics(gray_baseline(r), r) for r in refs])
-    col.generator.config.logit_bias = (-log_w).float().tolist()  # gamma 1: bias_scale below is gamma itself
+    col.generator.config.logit_bias = (-log_w).float().tolist()  # gamma 1: the bias scale below is gamma itself
 
-    def decoder(g: float, T: float):
-        return lambda logits: col.generator.decode(logits, T, upsample=False, bias_scale=g)
-
-    grid = {(g, T) for g in args.gamma for T in args.temperature} | ({(own, col.config.temperature)} if args.keep_default else set())
+    grid = [(g, T, k, s) for g in args.gamma for T in args.temperature for k in args.gain for s in args.smooth]
+    decodings = {key: Decoding(key[1], key[0], gain=key[2], smooth=key[3]) for key in grid}
+    decoders = {key: partial(col.decode, decoding=d) for key, d in decodings.items()}
     with tqdm(total=len(refs), desc="calibrate") as bar:
-        scores = score_decodings(col, refs, args.size, {k: decoder(*k) for k in sorted(grid)}, bar)
+        scores = score_decodings(col, refs, size, decoders, bar)
     rows = {k: mean_metrics(v) for k, v in scores.items()}
-    table = [{"setting": "gray baseline (ab = 0)", **gray}] + [{"setting": f"gamma {g}, T {T}", **m} for (g, T), m in rows.items()]
+    table = [{"setting": "gray baseline (ab = 0)", **gray}]
+    table += [{"setting": f"gamma {g}, T {T}, gain {k}" + (f", smooth {s}" if s else ""), **m} for (g, T, k, s), m in rows.items()]
     for row in table:
         row.update(colorfulness_ratio=row["colorfulness"] / gt, gt_colorfulness=gt)
-    print(format_table(table, f"validation: {len(refs)} images, size {args.size}"))
-    if args.keep_default:
-        g, T = own, col.config.temperature
-        print(f"default kept: gamma {g}, T {T}")
-    else:
-        ok = {k: m for k, m in rows.items() if m["colorfulness"] >= args.min_colorfulness * gt} or rows
-        g, T = min(ok, key=lambda k: ok[k]["ciede2000"])
-        print(f"chosen: gamma {g}, T {T} (lowest CIEDE2000 with colourfulness >= {args.min_colorfulness} x GT)")
-    front = frontier(rows, (g, T))
-    print("frontier (cautious to bold): " + "; ".join(f"gamma {k[0]}, T {k[1]}: {rows[k]['colorfulness'] / gt:.2f}x" for k in front))
+    print(format_table(table, f"general validation photos: {len(refs)} whole photos, working size {size}"))
+    keys = [k for k in pareto_front(rows) if rows[k]["colorfulness"] <= args.max_colorfulness * gt]
+    front = [
+        {"bias_scale": g, "temperature": T, "gain": k, "smooth": s, "colorfulness": round(rows[(g, T, k, s)]["colorfulness"] / gt, 6),
+         **{m: round(rows[(g, T, k, s)][m], 4) for m in ("ciede2000", "psnr")}}
+        for g, T, k, s in keys
+    ]  # fmt: skip
+    default = place(front, args.target)
+    print("frontier (cautious to bold): " + "; ".join(f"gamma {p['bias_scale']}, T {p['temperature']}, gain {p['gain']}: "
+                                                       f"{p['colorfulness']:.2f}x, {p['ciede2000']:.2f}" for p in front))  # fmt: skip
+    print(f"default: vividness {default:.3f} (where the photos reach {args.target}x their colourfulness)")
     if args.write:
         cfg = json.loads((Path(args.weights) / "generator.json").read_text())
-        ref = g or 1.0  # the stored correction is gamma's (1's when the default has none), so the default's scale is 1 (or 0)
-        if not (args.keep_default and g):  # --keep-default keeps the stored values themselves: the default's pixels stay bit for bit
-            cfg["logit_bias"] = [round(float(-ref * x), 6) for x in log_w]
-        cfg["temperature"], cfg["bias_scale"] = T, 1.0 if g else 0.0
-        cfg["frontier"] = [
-            {"bias_scale": k[0] / ref, "temperature": k[1], "gamma": k[0], **{m: round(rows[k][m], 4) for m in ("ciede2000", "psnr")},
-             "colorfulness": round(rows[k]["colorfulness"] / gt, 6)}
-            for k in front
-        ]  # fmt: skip
+        cfg["logit_bias"] = [round(float(-x), 6) for x in log_w]  # gamma 1: each point's bias_scale is its gamma
+        cfg["frontier"], cfg["vividness"] = front, round(default, 6)
+        col.config.frontier, col.config.vividness = front, default
+        d = col.decoding()
+        cfg["temperature"], cfg["bias_scale"] = d.temperature, d.bias_scale  # the default's knobs, for older readers
         if args.working_size:
             cfg["size"] = args.working_size
-        cfg.setdefault("extra", {})["calibration"] = {"gamma": g, "temperature": T, "size": args.size, "val_images": len(refs)}
+        cfg.setdefault("extra", {})["calibration"] = {
+            "gamma": 1.0, "target": args.target, "size": size, "val_images": len(refs), "photos": "all" if args.all_photos else "general"
+        }  # fmt: skip
         print(f"wrote {write_config(args.weights, 'generator', cfg)}")
     return 0
 
