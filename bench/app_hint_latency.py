@@ -20,7 +20,7 @@ from common import ROOT, median_ms
 from PIL import Image
 
 from colorizer import Colorizer
-from tests.test_app import Server
+from tests.helpers import Server
 
 SRCS = "Array.from(document.querySelectorAll('#result-slider img')).map(i => i.src)"
 

@@ -13,7 +13,7 @@ from common import ROOT, median_ms
 from PIL import Image
 
 from colorizer import Colorizer
-from tests.test_app import Server
+from tests.helpers import Server
 
 
 def main(repeat: int = 5) -> None:

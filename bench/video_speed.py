@@ -18,7 +18,7 @@ from PIL import Image
 
 from colorizer import Colorizer  # noqa: E402
 from colorizer.video import SMOOTHING, colorize_frames  # noqa: E402
-from tests.test_video import flicker_and_object_error  # noqa: E402
+from tests.helpers import flicker_and_object_error  # noqa: E402
 
 
 def main(n: int = 30) -> None:

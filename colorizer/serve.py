@@ -35,7 +35,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from .images import ImageError, lightness, open_image, to_standard
-from .inference import Colorizer, compose
+from .inference import SETTINGS_KEY, Colorizer, compose
 from .metrics import comparison, reference_for
 from .models import describe
 from .provenance import save_image
@@ -404,7 +404,7 @@ class Service:
             raise Refused("Show the alternatives first, then click one.")
         std = self.open_photo(image)
         out = self.model.alternative(std, index, choice["seed"], choice["size"], vividness=choice["vividness"], hints=choice["hints"])
-        return grey_rgb(std), out, self.save_download(image, out, out.info["colorizer_settings"])
+        return grey_rgb(std), out, self.save_download(image, out, out.info[SETTINGS_KEY])
 
     def video(self, video: str, size, vividness) -> Iterator[str | tuple[str, str]]:
         """Yields progress lines, then (mp4 path, summary). Stopping the iteration stops the work."""
@@ -415,6 +415,7 @@ class Service:
         out = folder / f"{Path(video).stem[:80]}_color.mp4"
         t = time.perf_counter()
         steps = colorize_video_steps(model, video, out, size=size, decoding=model.decoding(vividness), limits=self.limits.video())
+        info = None
         try:
             while True:
                 try:
@@ -425,10 +426,11 @@ class Service:
                 if frames % 10 == 0:
                     yield f"{frames} frames so far"
         except VideoError as e:
-            shutil.rmtree(folder, ignore_errors=True)
             raise Refused(str(e).replace(str(video), "The video")) from None
         finally:
             steps.close()
+            if info is None:  # refused, failed, or its client went away: nothing is kept
+                shutil.rmtree(folder, ignore_errors=True)
         self.disk.written(folder)
         sound = "with its sound" if info["audio"] else "no sound track"
         took = time.perf_counter() - t

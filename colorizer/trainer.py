@@ -16,8 +16,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +25,15 @@ import torch.distributed as dist
 from PIL import Image
 from tqdm import tqdm
 
-from .color import ab_gamut, downsample_ab, lab_to_rgb, lab_to_rgb_mapped, rgb_to_lab, soft_encode
+from . import checkpoint
+from .color import lab_to_rgb_mapped, rgb_to_lab
 from .data import ImageBank, center_crops, class_weights_for, random_crops
-from .efficientnet import EfficientNetLite, load_imagenet
-from .files import atomic_write
 from .hint_map import sample_hints
-from .losses import ContentLoss, EncoderPerceptualLoss, adversarial_loss, discriminator_loss, rebalanced_cross_entropy
+from .losses import Batch, GeneratorLosses, discriminator_loss
 from .metrics import all_metrics, ciede2000, mean_metrics
-from .models import Discriminator, GeneratorConfig, UNetLite0, UNetLite0Scene, build_generator
 from .precision import autocast, fast_dtype
-from .vgg import content_features
+from .train_setup import encoder_feature_cache, generator_param_groups, start_discriminator, start_generator
 from .vividness import decoding_for
-from .weights import load_discriminator, load_generator, save_discriminator, save_generator
 
 
 def _opt(default, help: str):
@@ -97,25 +93,14 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-@dataclass
-class Batch:
-    """What one generator step's loss terms look at: the real photo and the generator's guess."""
-
-    rgb: torch.Tensor  # real RGB in [0, 1]
-    L: torch.Tensor  # its lightness, the generator's input
-    ab: torch.Tensor  # its real ab
-    logits: torch.Tensor  # the generator's bin logits at its output stride
-    ab_fake: torch.Tensor | None  # their plain mean (T = 1), at full resolution; None when no term needs it
-
-
-LossTerm = tuple[str, float, Callable[[Batch], torch.Tensor]]  # (name in the log, weight, term)
-
-
 class Trainer:
+    """One training run: the networks (train_setup.py), their loss terms (losses.py), the loop below,
+    validation, and checkpoints that continue it exactly (checkpoint.py)."""
+
     def __init__(
         self, cfg: TrainConfig, train: ImageBank, val: ImageBank | None = None, device: str | None = None, init: str | None = None
     ):
-        self.cfg = cfg
+        self.cfg, self.init, self.val_bank = cfg, init, val
         self.rank = dist.get_rank() if dist.is_initialized() else 0
         self.world = dist.get_world_size() if dist.is_initialized() else 1
         if device is None:
@@ -126,177 +111,54 @@ class Trainer:
         if self.rank == 0:
             (self.out / "samples").mkdir(parents=True, exist_ok=True)
         torch.manual_seed(cfg.seed)
-
         self.train_bank = train.to(self.device)
         self.sample_weights = train.weights.cpu()
-        self.val_bank = val
-        self.init = init
-        self._build_models(init)
-        self._build_losses(train)
-        self.features = self.cache_encoder_features() if cfg.cache_features else None
-        self._build_optimizers()
-        self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.step = 0
-        self.images_seen = 0
-        self.elapsed = 0.0  # training seconds, summed over resumes
-        self.best = math.inf
-        self.last_val_step = -1
 
-    def _build_models(self, init: str | None) -> None:
-        """G (new, or warm-started from exported weights), D when adversarial, the EMA copy of G."""
-        cfg = self.cfg
-        calibration = None
-        if init:  # warm start: exported EMA generator (+ discriminator), fresh optimisers
-            G = load_generator(init)
-            if cfg.arch == "unet_lite0_scene" and type(G) is UNetLite0:  # add scene context to a trained U-Net
-                G = UNetLite0Scene.grown_from(G, None if cfg.encoder_init in ("imagenet", "random") else cfg.encoder_init)
-            calibration = G.config.logit_bias
-            G.config.extra, G.config.logit_bias = {}, None  # the losses see the raw distribution
-        else:
-            config = GeneratorConfig(arch=cfg.arch, width=cfg.width, num_bins=len(ab_gamut()), temperature=cfg.temperature)
-            G = build_generator(config, ab_gamut())
-            if isinstance(G, UNetLite0) and cfg.encoder_init != "random":
-                G.load_imagenet_encoder(None if cfg.encoder_init == "imagenet" else cfg.encoder_init)
-        encoder = getattr(G, "encoder", None)
-        if encoder is not None and cfg.encoder_lr == 0:
-            encoder.requires_grad_(False)
-        elif encoder is not None and cfg.encoder_frozen:
-            encoder.freeze(cfg.encoder_frozen)
-        if cfg.cache_features and (encoder is None or cfg.encoder_lr != 0):
-            raise ValueError("--cache-features needs a generator with a frozen encoder (unet_lite0, --encoder-lr 0)")
-        self.centres = G.centres
-        self.G = G.train().to(self.device)
-        self.D = None
-        if cfg.adv_weight > 0:
-            disc_file = Path(init or "") / "discriminator.json"
-            self.D = (load_discriminator(init).train() if init and disc_file.is_file() else Discriminator(cfg.d_channels)).to(self.device)
+        # the networks: G trains, D judges, the EMA copy of G is validated and exported
+        G, calibration = start_generator(cfg, init)
+        self.G, self.D = G.train().to(self.device), start_discriminator(cfg, init)
+        self.D = self.D.to(self.device) if self.D is not None else None
         if cfg.channels_last:
             self.G = self.G.to(memory_format=torch.channels_last)
-            if self.D is not None:
-                self.D = self.D.to(memory_format=torch.channels_last)
+            self.D = self.D.to(memory_format=torch.channels_last) if self.D is not None else None
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.ema.config.logit_bias = calibration  # validation and exports decode as the start was shipped
-
         self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.G_train = DDP(self.G, device_ids=ids)
-            if self.D is not None:
-                self.D_train = DDP(self.D, device_ids=ids)
+            self.D_train = DDP(self.D, device_ids=ids) if self.D is not None else None
         if cfg.compile:
             self.G_train = torch.compile(self.G_train, dynamic=False)
 
-    def _build_losses(self, train: ImageBank) -> None:
-        """The generator's loss terms: a new loss is one method, one TrainConfig field and one line here."""
-        cfg = self.cfg
-        self.class_weights = class_weights_for(train, self.centres, cfg.rebalance_lambda, self.G.output_stride).to(self.device)
-        self.content = self.perceptual = None
-        if cfg.content_weight > 0:
-            self.content = ContentLoss(content_features(cfg.vgg)).to(self.device)
-        if cfg.perceptual_weight > 0:
-            self.perceptual = EncoderPerceptualLoss(load_imagenet(EfficientNetLite(head=False))).to(self.device)
-        for loss in (self.content, self.perceptual):
-            if loss is not None and cfg.channels_last:
-                loss.to(memory_format=torch.channels_last)
-        terms: list[LossTerm] = [
-            ("ce", cfg.ce_weight, self.cross_entropy_term),
-            ("l1", cfg.l1_weight, self.l1_term),
-            ("content", cfg.content_weight, self.content_term),
-            ("perceptual", cfg.perceptual_weight, self.perceptual_term),
-        ]
-        self.loss_terms = [t for t in terms if t[1] > 0]
+        class_weights = class_weights_for(train, G.centres, cfg.rebalance_lambda, G.output_stride)
+        self.losses = GeneratorLosses(cfg, G.centres, class_weights, G.output_stride, self.D, self.device, self.dtype)
+        self.features = None
+        if cfg.cache_features:
+            self.features = encoder_feature_cache(self.G, self.train_bank.images, cfg.crop, self.device, self.dtype, self.rank == 0)
+        betas = (cfg.beta1, cfg.beta2)
+        self.opt_g = torch.optim.Adam(generator_param_groups(self.G, cfg.encoder_lr), lr=cfg.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas) if self.D is not None else None
 
-    def _build_optimizers(self) -> None:
-        cfg = self.cfg
-        self.opt_g = torch.optim.Adam(self.generator_param_groups(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)) if self.D else None
+        self.gen = torch.Generator().manual_seed(cfg.seed)  # every batch and crop is drawn from it: resumable exactly
+        self.step, self.images_seen, self.elapsed = 0, 0, 0.0  # elapsed: training seconds, summed over resumes
+        self.best, self.last_val_step = math.inf, -1
 
-    def generator_param_groups(self) -> list[dict]:
-        """Trainable parameters; a pretrained encoder's learn at ``encoder_lr`` x the decoder's rate."""
-        encoder = getattr(self.G, "encoder", None)
-        enc = {id(p) for p in encoder.parameters()} if encoder is not None else set()
-        groups = [{"params": [p for p in self.G.parameters() if p.requires_grad and id(p) not in enc], "lr_mult": 1.0}]
-        if encoder is not None and self.cfg.encoder_lr > 0:
-            groups.append({"params": [p for p in encoder.parameters() if p.requires_grad], "lr_mult": self.cfg.encoder_lr})
-        return groups
-
-    @torch.no_grad()
-    def cache_encoder_features(self) -> list[torch.Tensor]:
-        """A frozen encoder's maps for every training image and its mirror image (bf16, on the device).
-
-        Row 2i holds image i, row 2i + 1 its mirror image: convolutions are not mirror-symmetric,
-        so the mirror image's features are computed, not flipped.
-        """
-        images = self.train_bank.images
-        out: list[list[torch.Tensor]] = []
-        for i in tqdm(range(0, len(images), 64), desc="caching encoder features", unit="batch", disable=self.rank != 0):
-            rgb = center_crops(images[i : i + 64], self.cfg.crop)
-            rgb = torch.stack([rgb, rgb.flip(-1)], dim=1).flatten(0, 1)
-            L = rgb_to_lab(rgb)[:, :1].contiguous(memory_format=torch.channels_last)
-            with autocast(self.device, self.dtype):
-                out.append([f.to(torch.bfloat16) for f in self.G.encode(L)])
-        return [torch.cat(maps) for maps in zip(*out)]
-
-    # --- checkpoints ------------------------------------------------------------------------
-    def state(self) -> dict:
-        return {
-            "G": self.G.state_dict(),
-            "ema": self.ema.state_dict(),
-            "D": self.D.state_dict() if self.D else None,
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict() if self.opt_d else None,
-            "step": self.step,
-            "images_seen": self.images_seen,
-            "elapsed": self.elapsed,
-            "best": self.best,
-            "rng": self.gen.get_state(),
-            "class_weights": self.class_weights.cpu(),
-            "config": asdict(self.cfg),
-        }
+    @property
+    def loss_terms(self) -> list:
+        return self.losses.terms
 
     def save_checkpoint(self) -> Path | None:
-        if self.rank != 0:
-            return None
-        path = self.out / "checkpoint.pt"
-        atomic_write(path, lambda p: torch.save(self.state(), p))
-        return path
+        return checkpoint.save(self, self.out / "checkpoint.pt") if self.rank == 0 else None
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Continue exactly where a checkpoint stopped (weights, optimisers, sampler, RNG)."""
-        s = torch.load(str(path), map_location=self.device, weights_only=True)
-        self.G.load_state_dict(s["G"])
-        self.ema.load_state_dict(s["ema"])
-        if self.D is not None and s["D"] is not None:
-            self.D.load_state_dict(s["D"])
-            if s["opt_d"] is not None:
-                self.opt_d.load_state_dict(s["opt_d"])
-        self.opt_g.load_state_dict(s["opt_g"])
-        self.step, self.images_seen, self.elapsed, self.best = s["step"], s["images_seen"], s["elapsed"], s["best"]
-        self.gen.set_state(s["rng"].cpu())
-        self.class_weights = s["class_weights"].to(self.device)
+        checkpoint.load(self, path)
 
     def export(self, folder: str | Path) -> None:
-        """The EMA generator (and the discriminator) as bf16 safetensors + JSON config."""
-        if self.rank != 0:
-            return
-        self.ema.config.extra = {
-            "steps": self.step,
-            "images_seen": self.images_seen,
-            "train_seconds": round(self.elapsed, 1),
-            # the architecture as trained: with --init it is the start's, whatever --arch/--width said
-            "recipe": {
-                **{k: v for k, v in asdict(self.cfg).items() if k not in ("out", "extra")},
-                "arch": self.ema.config.arch,
-                "width": self.ema.config.width,
-            },
-            **({"init": str(self.init)} if self.init else {}),
-            **self.cfg.extra,
-        }
-        save_generator(self.ema, folder)
-        if self.D is not None:
-            save_discriminator(self.D, folder)
+        if self.rank == 0:
+            checkpoint.export(self, folder)
 
     # --- one step ---------------------------------------------------------------------------
     def progress(self) -> float:
@@ -351,11 +213,9 @@ class Trainer:
         hints = (sample_hints(ab, self.gen),) if self.G.takes_hints else ()
         with autocast(dev, self.dtype):
             logits = self.G_train(L if feats is None else feats, *hints)
-        logs: dict[str, torch.Tensor] = {}
         adv_on = self.D is not None and self.progress() >= cfg.adv_start
-        needs_ab = adv_on or any(name != "ce" for name, _, _ in self.loss_terms)  # cross-entropy alone needs no decoding
-        ab_fake = self.G.decode(logits, 1.0) if needs_ab else None
-
+        ab_fake = self.G.decode(logits, 1.0) if self.losses.needs_ab(adv_on) else None
+        logs: dict[str, torch.Tensor] = {}
         if adv_on:
             with autocast(dev, self.dtype):
                 loss_d = discriminator_loss(self.D_train(L, ab), self.D_train(L, ab_fake.detach()), cfg.adv_loss)
@@ -364,51 +224,12 @@ class Trainer:
             self.opt_d.step()
             logs["loss_d"] = loss_d.detach()
 
-        batch = Batch(rgb, L, ab, logits, ab_fake)
-        terms = self.loss_terms + ([("adv", cfg.adv_weight, self.adversarial_term)] if adv_on else [])
-        loss = torch.zeros((), device=dev)
-        for name, weight, term in terms:
-            value = term(batch)
-            loss = loss + weight * value
-            logs[name] = value.detach()
+        loss, terms = self.losses(Batch(rgb, L, ab, logits, ab_fake), adversarial=adv_on)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
         self.update_ema()
-        logs["loss_g"] = loss.detach()
-        return logs
-
-    # --- the generator's loss terms (see _build_losses) ----------------------------------------
-    def cross_entropy_term(self, b: Batch) -> torch.Tensor:
-        """Class-rebalanced cross-entropy against the soft-encoded real ab (ECCV16)."""
-        idx, weights = soft_encode(downsample_ab(b.ab, self.G.output_stride), self.centres.to(self.device))
-        return rebalanced_cross_entropy(b.logits, idx, weights, self.class_weights)
-
-    def l1_term(self, b: Batch) -> torch.Tensor:
-        return (b.ab_fake - b.ab).abs().mean() / 110
-
-    def fake_rgb(self, b: Batch) -> torch.Tensor:
-        return lab_to_rgb(torch.cat([b.L.float(), b.ab_fake], dim=1))
-
-    def content_term(self, b: Batch) -> torch.Tensor:
-        """VGG feature L1 between the colourised and the real photo (the paper's, with VGG19)."""
-        fake = self.fake_rgb(b)
-        with autocast(self.device, self.dtype):
-            return self.content(fake, b.rgb)
-
-    def perceptual_term(self, b: Batch) -> torch.Tensor:
-        """The same idea on the frozen ImageNet EfficientNet-Lite0 features (no VGG19 needed)."""
-        fake = self.fake_rgb(b)
-        with autocast(self.device, self.dtype):
-            return self.perceptual(fake, b.rgb)
-
-    def adversarial_term(self, b: Batch) -> torch.Tensor:
-        """Fool the (frozen for this step) discriminator."""
-        self.D.requires_grad_(False)
-        with autocast(self.device, self.dtype):
-            adv = adversarial_loss(self.D(b.L, b.ab_fake), True, self.cfg.adv_loss)
-        self.D.requires_grad_(True)
-        return adv
+        return {**logs, **terms, "loss_g": loss.detach()}
 
     @torch.no_grad()
     def update_ema(self) -> None:

@@ -455,3 +455,26 @@ def test_one_limit_on_model_jobs_across_every_endpoint(monkeypatch, tmp_path, ti
         demo.close()
     assert sorted(ran) == ["alternatives", "colorize", "video"] and met == [], (ran, met)
     assert all(kind == "error" and "stopped by the test" in error_text(p) for kind, p in answers.values()), answers
+
+
+def test_a_video_stops_when_its_client_leaves(server, tmp_path):
+    """Leave after the first progress line: the work stops, and nothing of it stays on disk."""
+    from .helpers import write_clip
+
+    write_clip(tmp_path / "long.mp4", n=400, w=160, h=120, fps=25, audio=False)  # 16 s of video: many seconds of work
+    clip = upload(server, tmp_path / "long.mp4")
+    url = f"{server.url}gradio_api/call/colorize_video"
+    body = json.dumps({"data": [clip, 128, None]}).encode()
+    event = json.loads(urllib.request.urlopen(urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})).read())
+    stream = urllib.request.urlopen(f"{url}/{event['event_id']}", timeout=600)
+    for line in stream:
+        if b"frames so far" in line:
+            break
+    stream.close()
+    partial = lambda: list(server.folder.rglob(".long_color.tmp*.mp4"))  # noqa: E731
+    for _ in range(1200):  # until the partial file is gone (by count; a finished job would rename it instead)
+        if not partial():
+            break
+        time.sleep(0.1)
+    assert not partial() and not list(server.folder.rglob("long_color.mp4"))
+    assert server.proc.poll() is None

@@ -24,7 +24,8 @@ def make_folder(root: Path, photo: np.ndarray, n: int, bad: bool = True) -> Path
     (src / "sub").mkdir(parents=True)
     for i in range(n):
         h, w = (64, 96) if i % 3 else (80, 64)
-        Image.fromarray(photo[i : i + h, 2 * i : 2 * i + w]).convert("L").save(src / ("sub" if i % 2 else "") / f"p{i:03d}.png")
+        k = i % 120  # where in the photo
+        Image.fromarray(photo[k : k + h, 2 * k : 2 * k + w]).convert("L").save(src / ("sub" if i % 2 else "") / f"p{i:03d}.png")
     if bad:
         (src / "text.png").write_text("not an image")
         (src / "empty.jpg").write_bytes(b"")
@@ -79,16 +80,17 @@ def test_bad_inputs_each_get_a_line_and_never_stop_the_run(tmp_path, weights, ph
 
 
 def test_a_killed_run_leaves_only_whole_files_and_resumes(tmp_path, weights, photo):
-    src = make_folder(tmp_path, photo, 120, bad=False)
+    """Killed after its first files (counted, not timed; 400 photos, so it cannot finish within one poll), then resumed."""
+    src = make_folder(tmp_path, photo, 400, bad=False)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "colorizer", str(src), str(out), "--weights", str(weights), "--size", "64"]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while proc.poll() is None and len(list(out.rglob("p*.png"))) < 10:  # until some are written, by count, not time
-        time.sleep(0.05)
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished = sorted(out.rglob("p*.png"))
-    assert 0 < len(finished) < 120, "the run ended before it could be killed"
+    assert 0 < len(finished) < 400, "the run ended before it could be killed"
     for p in finished:  # under its final name a file is whole
         with Image.open(p) as im:
             im.load()
@@ -98,7 +100,7 @@ def test_a_killed_run_leaves_only_whole_files_and_resumes(tmp_path, weights, pho
     statuses = {}
     for x in manifest(out / "colorizer-manifest.jsonl"):
         statuses.setdefault(x["input"], []).append(x["status"])
-    assert len(statuses) == 120 and len(list(out.rglob("p*.png"))) == 120 and not list(out.rglob(".*tmp*"))
+    assert len(statuses) == 400 and len(list(out.rglob("p*.png"))) == 400 and not list(out.rglob(".*tmp*"))
     assert all(s.count("written") <= 1 for s in statuses.values())  # none written twice over both runs
     assert stamps == {p: p.stat().st_mtime_ns for p in finished}  # what the first run finished, the second left alone
 

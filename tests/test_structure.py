@@ -4,7 +4,8 @@ import ast
 
 from .conftest import REPO
 
-TRAINING = {"colorizer.trainer", "colorizer.data", "colorizer.losses", "colorizer.vgg"}  # and everything in train/
+# the training side (and everything in train/)
+TRAINING = {"colorizer.trainer", "colorizer.train_setup", "colorizer.checkpoint", "colorizer.data", "colorizer.losses", "colorizer.vgg"}
 TOOLS = {"colorizer.evaluate"}  # scores weights on packs or folders: may use both sides
 
 

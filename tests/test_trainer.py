@@ -15,7 +15,7 @@ from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.trainer import TrainConfig, Trainer
 
 from .conftest import REPO, shared
-from .helpers import synthetic_bank, tiny_config
+from .helpers import free_port, synthetic_bank, tiny_config
 
 
 def read_log(path) -> list[dict]:
@@ -206,7 +206,7 @@ def test_fit_command_line_smoke(tmp_path, photo):
 def test_torchrun_two_processes(tmp_path, photo):
     packs = make_pack(tmp_path, photo)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517", "-m", "train.fit",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()), "-m", "train.fit",
            "--data", packs, "--out", str(tmp_path / "ddp"), "--steps", "3", "--arch", "eccv16", "--width", "0.125",
            "--crop", "32", "--side", "32", "--batch", "2", "--adv-weight", "0.1", "--adv-start", "0", "--amp", "fp32",
            "--val-every", "0"]  # fmt: skip

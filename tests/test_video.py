@@ -4,12 +4,11 @@
 import numpy as np
 import pytest
 from PIL import Image
-from skimage.color import rgb2lab
 
 from colorizer import Colorizer
-from colorizer.video import VideoError, colorize_frames, colorize_video, probe
+from colorizer.video import VideoError, colorize_video, probe
 
-from .helpers import count_frames, write_clip
+from .helpers import count_frames, flicker_and_object_error, write_clip
 
 av = pytest.importorskip("av")
 
@@ -59,38 +58,6 @@ def test_bad_videos_give_clear_errors(colorizer, tmp_path):
     with pytest.raises(VideoError):
         colorize_video(colorizer, tmp_path / "cut.mp4", tmp_path / "o.mp4", progress=False)
     assert not (tmp_path / "o.mp4").exists() and not list(tmp_path.glob(".*tmp*"))
-
-
-def synthetic_clip(n: int = 16, side: int = 128, seed: int = 0) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
-    """A still colour photo with camera noise and a cut-out object moving across it.
-
-    Returns the colour frames (ground truth) and the object's top-left corner in each frame."""
-    from skimage import data
-
-    rng = np.random.default_rng(seed)
-    still = np.asarray(Image.fromarray(data.astronaut()).resize((side, side)), dtype=np.float64)
-    patch = np.asarray(Image.fromarray(data.chelsea()).resize((32, 32)), dtype=np.float64)
-    frames, boxes = [], []
-    for i in range(n):
-        f = still.copy()
-        x, y = 4 + 6 * i, side // 2 - 16
-        f[y : y + 32, x : x + 32] = patch
-        f += rng.normal(0, 2.0, f.shape)
-        frames.append(np.clip(f, 0, 255).astype(np.uint8))
-        boxes.append((x, y))
-    return frames, boxes
-
-
-def flicker_and_object_error(colorizer: Colorizer, smoothing: float) -> tuple[float, float]:
-    frames, boxes = synthetic_clip()
-    grey = [np.asarray(Image.fromarray(f).convert("L")) for f in frames]
-    outs = [rgb2lab(o)[..., 1:] for o in colorize_frames(colorizer, grey, smoothing=smoothing)]
-    static = np.ones(frames[0].shape[:2], bool)
-    static[boxes[0][1] - 8 : boxes[0][1] + 40, :] = False  # the object's whole path, with a margin
-    flicker = np.mean([np.abs(b - a)[static].mean() for a, b in zip(outs, outs[1:])])
-    truth = [rgb2lab(f)[..., 1:] for f in frames]
-    err = np.mean([np.linalg.norm((o - t)[y : y + 32, x : x + 32], axis=-1).mean() for o, t, (x, y) in zip(outs, truth, boxes)])
-    return float(flicker), float(err)
 
 
 def test_temporal_smoothing_halves_flicker_without_ghosts():
