@@ -65,13 +65,15 @@ def resize(L: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     return x
 
 
-def compose(L: torch.Tensor, ab_small: torch.Tensor) -> np.ndarray:
+def compose(L: torch.Tensor, ab_small: torch.Tensor, edge_sigma: float = 0.0) -> np.ndarray:
     """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3).
 
-    Bilinear upsampling, gamut mapping and sRGB encoding happen in one fused pass (kernels.py):
-    full-size ab never exists, so memory grows with the pixel count alone, whatever the shape.
+    Upsampling (bilinear, or edge-aware with ``edge_sigma`` > 0 L* units), gamut mapping and sRGB
+    encoding happen in one fused pass (kernels.py): full-size ab never exists, so memory grows with
+    the pixel count alone, whatever the shape.
     """
-    return kernels.compose(L.numpy(), ab_small.float().numpy())
+    L_low = F.adaptive_avg_pool2d(L[None, None].float(), ab_small.shape[-2:])[0, 0].numpy() if edge_sigma > 0 else None
+    return kernels.compose(L.numpy(), ab_small.float().numpy(), L_low, edge_sigma)
 
 
 class Colorizer:
@@ -153,7 +155,7 @@ class Colorizer:
 
         ``hints`` are spread by the solver here, unless the generator took them as input already."""
         solve = hints and not self.hints_in_network
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab))
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab, self.config.edge_sigma))
         if dpi:
             out.info["dpi"] = dpi
         return out

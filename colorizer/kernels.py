@@ -8,6 +8,8 @@ agree. ``cache=True`` keeps the compiled code between runs.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 import torch
@@ -65,14 +67,17 @@ def _encode(v, lut):
 
 
 @numba.njit(parallel=True, cache=True)
-def compose_rows(L, ab, out, M, W, lut, steps):
-    """out[y, x] = sRGB8(gamut_map(L[y, x], bilinear(ab)[y, x])).
+def compose_rows(L, ab, L_low, inv_2s2, out, M, W, lut, steps):
+    """out[y, x] = sRGB8(gamut_map(L[y, x], upsampled(ab)[y, x])).
 
     ``ab`` (2, h, w) is the low-resolution ab; it is interpolated here, pixel by pixel
     (align_corners=False, as torch's bilinear), so no full-size copy of ab ever exists and
-    memory is the output's alone, whatever the photo's shape. Out-of-gamut pixels lose chroma
-    by bisection. Non-finite ab becomes grey and L is clamped to [0, 100]: no input can index
-    out of bounds.
+    memory is the output's alone, whatever the photo's shape. With ``inv_2s2`` > 0 the
+    interpolation is edge-aware (joint bilateral, Kopf et al. 2007): each of the four bilinear
+    weights is multiplied by exp(-(L[y, x] - L_low[cell])^2 * inv_2s2), so a pixel takes its
+    colour from the cells whose lightness is like its own and colour stops at edges.
+    Out-of-gamut pixels lose chroma by bisection. Non-finite ab becomes grey and L is clamped to
+    [0, 100]: no input can index out of bounds.
     """
     H, Wd = L.shape
     h, w = ab.shape[1], ab.shape[2]
@@ -86,9 +91,18 @@ def compose_rows(L, ab, out, M, W, lut, steps):
             x0 = min(int(sx), w - 1)
             x1 = min(x0 + 1, w - 1)
             tx = sx - x0
-            a = _finite((ab[0, y0, x0] * (1 - tx) + ab[0, y0, x1] * tx) * (1 - ty) + (ab[0, y1, x0] * (1 - tx) + ab[0, y1, x1] * tx) * ty)
-            b = _finite((ab[1, y0, x0] * (1 - tx) + ab[1, y0, x1] * tx) * (1 - ty) + (ab[1, y1, x0] * (1 - tx) + ab[1, y1, x1] * tx) * ty)
+            w00, w01, w10, w11 = (1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty
             li = _clamp(L[y, x], 100.0)
+            if inv_2s2 > 0.0:
+                e00 = w00 * math.exp(-((li - L_low[y0, x0]) ** 2) * inv_2s2)
+                e01 = w01 * math.exp(-((li - L_low[y0, x1]) ** 2) * inv_2s2)
+                e10 = w10 * math.exp(-((li - L_low[y1, x0]) ** 2) * inv_2s2)
+                e11 = w11 * math.exp(-((li - L_low[y1, x1]) ** 2) * inv_2s2)
+                total = e00 + e01 + e10 + e11
+                if total > 1e-12:
+                    w00, w01, w10, w11 = e00 / total, e01 / total, e10 / total, e11 / total
+            a = _finite(ab[0, y0, x0] * w00 + ab[0, y0, x1] * w01 + ab[0, y1, x0] * w10 + ab[0, y1, x1] * w11)
+            b = _finite(ab[1, y0, x0] * w00 + ab[1, y0, x1] * w01 + ab[1, y1, x0] * w10 + ab[1, y1, x1] * w11)
             r, g, bl = _lab_to_linear(li, a, b, M, W)
             if not _inside(r, g, bl, 1e-4):
                 lo, hi = 0.0, 1.0
@@ -125,10 +139,17 @@ def lightness_gray8(gray, table, out):
             out[y, x] = table[gray[y, x]]
 
 
-def compose(L: np.ndarray, ab: np.ndarray, steps: int = GAMUT_STEPS) -> np.ndarray:
-    """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3), in one pass."""
+def compose(
+    L: np.ndarray, ab: np.ndarray, L_low: np.ndarray | None = None, edge_sigma: float = 0.0, steps: int = GAMUT_STEPS
+) -> np.ndarray:
+    """Full-resolution L (H, W) + low-resolution ab (2, h, w) -> RGB uint8 (H, W, 3), in one pass.
+
+    ``edge_sigma`` > 0 (L* units) with ``L_low`` (h, w), the lightness at ab's resolution: edge-aware upsampling.
+    """
     out = np.empty((*L.shape, 3), dtype=np.uint8)
-    compose_rows(np.ascontiguousarray(L, np.float32), np.ascontiguousarray(ab, np.float32), out, _M, _W, SRGB8, steps)
+    inv_2s2 = 1.0 / (2.0 * edge_sigma**2) if edge_sigma > 0 and L_low is not None else 0.0
+    low = np.ascontiguousarray(L_low if inv_2s2 else np.zeros((1, 1)), np.float32)
+    compose_rows(np.ascontiguousarray(L, np.float32), np.ascontiguousarray(ab, np.float32), low, inv_2s2, out, _M, _W, SRGB8, steps)
     return out
 
 

@@ -56,6 +56,7 @@ class GeneratorConfig:
     # The default's place on the vividness scale (train.calibrate: where the general photos reach
     # 0.7x their own colourfulness); None: the knobs above are the default.
     vividness: float | None = None
+    edge_sigma: float = 0.0  # ab upsampled onto the photo edge-aware (L* units; 0: bilinear); see kernels.compose_rows
     # The accuracy-vividness frontier measured by train.calibrate (colorizer/vividness.py): points
     # {bias_scale, temperature, colorfulness, ciede2000, psnr}; None: the documented fallback.
     frontier: list[dict] | None = None

@@ -192,3 +192,18 @@ def test_other_settings_out_of_range_are_refused(colorizer, photo, kw):
 def test_repr_names_generator_device_precision_and_size(colorizer):
     precision = {"torch.float32": "float32", "torch.bfloat16": "bfloat16"}[str(colorizer.dtype)]  # bf16 where this CPU has it
     assert repr(colorizer) == f"Colorizer(ECCV16 generator (width 0.125, 262 bins), device=cpu, precision={precision}, working size 64)"
+
+
+def test_edge_aware_upsampling_stops_colour_at_an_edge():
+    """A red region ending where the lightness steps: bilinear spills it a cell past the edge, edge-aware does not."""
+    import torch
+
+    L = torch.full((64, 64), 30.0)
+    L[:, 30:] = 80.0
+    ab = torch.zeros(2, 16, 16)
+    ab[0, :, :8] = 60.0  # red on the dark side, up to column 32 at full size
+    red = lambda rgb: rgb[32, :, 0].astype(int) - rgb[32, :, 1]  # noqa: E731
+    plain, edge = red(compose(L, ab)), red(compose(L, ab, edge_sigma=4.0))
+    assert plain[30:34].min() > 10  # bilinear: red on the bright side of the edge
+    assert edge[30:].max() <= 1 and edge[:28].min() > 100  # edge-aware: none past the edge, full red before it
+    assert np.array_equal(compose(L, ab, edge_sigma=0.0), compose(L, ab))
