@@ -25,7 +25,9 @@ OUTPUT_FORMATS = ("png", "jpg", "webp", "tif")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m colorizer", description=__doc__.splitlines()[0])
+    # "colorizer" when run as the installed command, "python -m colorizer" when run as a module
+    prog = "python -m colorizer" if Path(sys.argv[0]).name == "__main__.py" else Path(sys.argv[0]).name or "colorizer"
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     ap.add_argument("input", type=Path, help="an image file, a folder of images or a video")
     ap.add_argument("output", type=Path, help="output file, or folder (created if needed)")
     ap.add_argument("--weights", default=None, help="weights folder or official ECCV16 .pth (default: shipped)")
