@@ -33,13 +33,12 @@ def server(tmp_path_factory):
     """A server whose folder holds what an earlier run left: an entry older than the hour, and a
     fresh one past the whole budget. Both must be gone once it answers (swept at start)."""
     folder = tmp_path_factory.mktemp("app-files")
-    for name, size, age in (("earlier-old", 1000, 7200), ("earlier-big", (OUTPUT_MB + 8) * 2**20, 0)):
+    for name, size, stamp in (("earlier-old", 1000, 1_000_000_000), ("earlier-big", (OUTPUT_MB + 8) * 2**20, None)):
         (folder / name).mkdir()
         (folder / name / "x.png").write_bytes(b"\0" * size)
-        if age:
-            old = time.time() - age
+        if stamp:  # a fixed date in 2001: older than the hour by any clock, none read here
             for p in (folder / name / "x.png", folder / name):
-                os.utime(p, (old, old))
+                os.utime(p, (stamp, stamp))
     s = Server(REPO, COLORIZER_OUTPUT_DIR=str(folder), COLORIZER_OUTPUT_MB=str(OUTPUT_MB))
     s.folder = folder
     yield s
