@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = trainer.fit()
     if trainer.rank == 0:
         print(json.dumps(summary))
-    if dist.is_initialized():
+    if dist.is_initialized():  # leave together: a rank that tears down while rank 0 still exports can abort
+        dist.barrier()
         dist.destroy_process_group()
     return 0
 
