@@ -23,7 +23,7 @@ from .color import gamut_map, rgb_to_lab
 GRID = 256  # long side of the grid the hints are solved on
 # Pull towards the network's prediction: a hint's colour fades over about 1/sqrt(ALPHA) grid cells
 # of even tone (18 here), so it fills its object and not the photo. At 1e-4 one red hint on
-# kodim04's hat turned her face pink too (bench/hints_quality.py: 3.93 CIEDE2000 of change outside
+# kodim04's hat turned her face pink too (bench/quality.py hints: 3.93 CIEDE2000 of change outside
 # a disc of 1/8 the short side, against 1.05 now).
 ALPHA = 3e-3
 BETA = 1e3  # how hard a hint holds its colour

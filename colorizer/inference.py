@@ -27,7 +27,7 @@ from .vividness import Decoding, decoding_for
 from .weights import load_any_generator, resolve_weights
 
 SETTINGS_KEY = "colorizer_settings"  # Image.info key: how a colourisation was made, for Colorizer.save
-ALTERNATIVE_SIGMA = 9.0  # logit offsets (nats, times the squared uncertainty) for alternatives; see bench/alternatives.py
+ALTERNATIVE_SIGMA = 9.0  # logit offsets (nats, times the squared uncertainty) for alternatives; see bench/quality.py alternatives
 
 
 MAX_SIZE = 2048  # working size (short side) at most: memory grows with its square (the app allows less)

@@ -25,7 +25,7 @@ DESCRIPTION = (
 SOFTWARE = "colorizer"
 JPEG_QUALITY = 95  # Pillow's default of 75 blurs colour edges visibly; archives keep masters anyway
 # zlib level 1: 5x faster than Pillow's default 6 and no larger on colourised photos, measured
-# on the historical gallery (bench/batch_speed.py prints both)
+# on the historical gallery (bench/archive.py batch prints both)
 PNG_COMPRESSION = 1
 
 EXIF_IMAGE_DESCRIPTION, EXIF_SOFTWARE = 0x010E, 0x0131
@@ -59,10 +59,7 @@ def settings(config: GeneratorConfig, size: int | None = None, decoding: str | N
         weights = f"weights round {extra['round']}"
     else:
         weights = "custom weights"
-    line = (
-        f"{describe(config, weights)}; "
-        f"working size {size or config.size}, {decoding or f'temperature {config.temperature:.3g}'}"
-    )
+    line = f"{describe(config, weights)}; working size {size or config.size}, {decoding or f'temperature {config.temperature:.3g}'}"
     return line + (f"; {hints} colour hint{'s' * (hints != 1)}" if hints else "")
 
 

@@ -67,7 +67,7 @@ class Limits:
     queue: int = 64
     max_hints: int = 32
     max_seed: int = 2**31 - 1
-    metric_pixels: int = 4_000_000  # references are scored at most this size (bench/app_memory.py)
+    metric_pixels: int = 4_000_000  # references are scored at most this size (bench/serving.py memory)
     video_seconds: float = 60.0
     video_fps: float = 60.0
     video_frames: int = 1800

@@ -10,15 +10,15 @@ import pytest
 from PIL import Image
 
 from colorizer.metrics import comparison
+from colorizer.testing import AppServer
 
 from .conftest import REPO, SHARED, shared
-from .helpers import Server
 
 
 @pytest.fixture(scope="module")
 def server():
     examples = {"COLORIZER_EXAMPLES_DIR": str(SHARED / "gallery")} if (SHARED / "gallery").is_dir() else {}
-    s = Server(REPO, COLORIZER_MAX_VIDEO_SECONDS="1.0", **examples)
+    s = AppServer(REPO, COLORIZER_MAX_VIDEO_SECONDS="1.0", **examples)
     yield s
     s.stop()
 
@@ -143,7 +143,7 @@ def test_gallery_groups_from_shared_data(server):
 def test_app_without_weights_starts_and_says_so(tmp_path, photo):
     for item in ("app.py", "colorizer", "examples"):
         (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, tmp_path / item)
-    s = Server(tmp_path, COLORIZER_WEIGHTS="", COLORIZER_HF_REPO="", HF_HUB_OFFLINE="1")
+    s = AppServer(tmp_path, COLORIZER_WEIGHTS="", COLORIZER_HF_REPO="", HF_HUB_OFFLINE="1")
     try:
         page = urllib.request.urlopen(s.url, timeout=10).read().decode()
         assert "No model weights could be loaded" in page

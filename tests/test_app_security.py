@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from colorizer.testing import AppServer
+
 from .conftest import REPO
-from .helpers import Server
 
 NAN, INF = float("nan"), float("inf")
 
@@ -39,7 +40,7 @@ def server(tmp_path_factory):
         if stamp:  # a fixed date in 2001: older than the hour by any clock, none read here
             for p in (folder / name / "x.png", folder / name):
                 os.utime(p, (stamp, stamp))
-    s = Server(REPO, COLORIZER_OUTPUT_DIR=str(folder), COLORIZER_OUTPUT_MB=str(OUTPUT_MB))
+    s = AppServer(REPO, COLORIZER_OUTPUT_DIR=str(folder), COLORIZER_OUTPUT_MB=str(OUTPUT_MB))
     s.folder = folder
     yield s
     s.stop()
@@ -406,8 +407,7 @@ def test_one_limit_on_model_jobs_across_every_endpoint(monkeypatch, tmp_path, ti
     import app
     from colorizer import Colorizer
     from colorizer.serve import DiskBudget, Limits, Refused, Service
-
-    from .helpers import free_port
+    from colorizer.testing import free_port
 
     assert app.MODEL_JOB["concurrency_limit"] == 2
     limits = Limits(folder=tmp_path / "files")

@@ -90,3 +90,29 @@ def test_the_checks_can_fail():
     assert ("app", "colorizer.data") in training_reached_from_product(graph)
     graph["colorizer.files"] = {"colorizer.weights"}  # weights -> files -> weights
     assert find_cycle(graph) is not None
+
+
+def test_every_benchmark_builds_its_commands_and_imports_no_test(monkeypatch, capsys):
+    """Each bench/ script parses (its --help runs, every import resolves) and shares only bench/common.py."""
+    import importlib.util
+    import sys
+
+    import pytest
+
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    scripts = sorted((REPO / "bench").glob("*.py"))
+    assert {"quality.py", "speed.py", "serving.py", "archive.py"} <= {s.name for s in scripts}
+    for script in scripts:
+        tree = ast.parse(script.read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any(m == "tests" or m.startswith("tests.") for m in imported), script.name
+        if script.name == "common.py":
+            continue
+        spec = importlib.util.spec_from_file_location(f"bench_{script.stem}", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        monkeypatch.setattr(sys, "argv", [script.name, "--help"])
+        with pytest.raises(SystemExit) as exit:
+            module.main()
+        assert exit.value.code == 0 and "usage" in capsys.readouterr().out, script.name

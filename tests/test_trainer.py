@@ -12,10 +12,11 @@ from colorizer import Colorizer
 from colorizer.color import rgb_to_lab
 from colorizer.data import SHARD_GLOB, ImageBank, center_crops, scan_folder
 from colorizer.metrics import ciede2000, gray_baseline
+from colorizer.testing import free_port
 from colorizer.trainer import TrainConfig, Trainer
 
 from .conftest import REPO, shared
-from .helpers import free_port, synthetic_bank, tiny_config
+from .helpers import synthetic_bank, tiny_config
 
 
 def read_log(path) -> list[dict]:

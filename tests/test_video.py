@@ -1,14 +1,14 @@
 """Video: round trips with the right frames, rate, size and sound; flicker measured and reduced."""
 
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from colorizer import Colorizer
+from colorizer.testing import flicker_and_object_error
 from colorizer.video import VideoError, colorize_video, probe
 
-from .helpers import count_frames, flicker_and_object_error, write_clip
+from .helpers import count_frames, write_clip
 
 av = pytest.importorskip("av")
 
