@@ -30,7 +30,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 
 from colorizer import Colorizer, hints
 from colorizer.data import pack_manifest
-from colorizer.evaluate import GENERAL, general_photos, load_references, score_as_shipped, score_decodings
+from colorizer.evaluate import GENERAL, general_photos, hint_locality, load_references, score_as_shipped, score_decodings
 from colorizer.images import list_images
 from colorizer.metrics import all_metrics, ciede2000, colorfulness, gray_baseline, psnr
 
@@ -221,7 +221,6 @@ def frontier(args: argparse.Namespace) -> None:
 
 COUNTS = (0, 1, 2, 5, 10, 20)
 SOLVERS = {"solver": {}, "global solver": {"ALPHA": 1e-4, "SIGMA": 4.0}}  # today's constants; the earlier ones
-HAT, FACE, CLICK = (slice(40, 140), slice(120, 400)), (slice(300, 470), slice(180, 360)), (256, 90)
 
 
 @contextmanager
@@ -246,8 +245,6 @@ def hint_quality(args: argparse.Namespace) -> None:
     40-140, columns 120-400) and the face (rows 300-470, columns 180-360)."""
     refs = [np.asarray(Image.fromarray(r).reduce(args.scale)) for r in load_references(args.data, args.limit)]
     kodim04 = np.asarray(Image.open(Path(args.data) / "kodim04.png").convert("RGB"))
-    x, y = CLICK
-    hat_colour = tuple(int(v) for v in kodim04[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).mean(0))
     print(f"CPU: {common.cpu_name()}; {args.data}: {len(refs)} photos at {refs[0].shape[1]}x{refs[0].shape[0]}, {args.seeds} seeds\n")
     print("| method | " + " | ".join(f"N={n}: PSNR / CIEDE2000" for n in COUNTS) + " | kodim04: hat change | face change |")
     print("|---|" + "---|" * (len(COUNTS) + 2))
@@ -268,9 +265,8 @@ def hint_quality(args: argparse.Namespace) -> None:
                             p.append(psnr(out, ref))
                             d.append(ciede2000(out, ref))
                     cells.append(f"{np.mean(p):.2f} / {np.mean(d):.2f}")
-                plain = rgb2lab(np.asarray(col.colorize(kodim04)))
-                change = deltaE_ciede2000(plain, rgb2lab(np.asarray(col.colorize(kodim04, hints=[(*CLICK, hat_colour)]))))
-            print(f"| {label} | " + " | ".join(cells) + f" | {change[HAT].mean():.2f} | {change[FACE].mean():.2f} |", flush=True)
+                hat, face = hint_locality(col, kodim04)
+            print(f"| {label} | " + " | ".join(cells) + f" | {hat:.2f} | {face:.2f} |", flush=True)
 
 
 def alternatives(args: argparse.Namespace) -> None:

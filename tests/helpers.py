@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 import torch
+from PIL import Image
 
 from colorizer.data import ImageBank
 from colorizer.trainer import TrainConfig
@@ -93,3 +94,15 @@ def tiny_config(out, **kw) -> TrainConfig:
         decay_from=1.0,
     )
     return TrainConfig(**{**base, **kw})
+
+
+def make_pack(tmp_path, photo, *extra: str, folder: str = "g") -> str:
+    """``train.pack`` over 12 shifted, downscaled copies of ``photo`` in one folder (30% held out): the packs' folder."""
+    root = tmp_path / "photos" / folder
+    root.mkdir(parents=True)
+    for i in range(12):
+        Image.fromarray(np.roll(photo, 30 * i, axis=0)[::8, ::8]).save(root / f"{i}.jpg")
+    cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), str(tmp_path / "packs"), "--val-fraction", "0.3", *extra]
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return str(tmp_path / "packs")

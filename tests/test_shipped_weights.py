@@ -1,15 +1,10 @@
-"""The weights in weights/ colourise real photos better than leaving them grey."""
+"""The weights in weights/: they load, follow the product rule, and travel inside the wheel."""
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from colorizer import Colorizer
-from colorizer.images import list_images
-from colorizer.metrics import ciede2000, colorfulness, gray_baseline
 from colorizer.weights import REPO_WEIGHTS
-
-from .conftest import shared
 
 
 @pytest.fixture(scope="module")
@@ -19,53 +14,13 @@ def shipped() -> Colorizer:
     return Colorizer.from_pretrained(device="cpu")
 
 
-def score(col: Colorizer, refs: list[np.ndarray]) -> tuple[float, float, float, float]:
-    """Mean CIEDE2000 of ours and of grey; mean colourfulness of ours and of the references."""
-    outs = [np.asarray(col.colorize(Image.fromarray(r).convert("L"))) for r in refs]
-    return (
-        float(np.mean([ciede2000(o, r) for o, r in zip(outs, refs)])),
-        float(np.mean([ciede2000(gray_baseline(r), r) for r in refs])),
-        float(np.mean([colorfulness(o) for o in outs])),
-        float(np.mean([colorfulness(r) for r in refs])),
-    )
-
-
-@pytest.fixture(scope="module")
-def scikit_photos() -> list[np.ndarray]:
-    from skimage import data
-
-    return [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
-
-
-@pytest.fixture(scope="module")
-def v4_on_scikit_photos(shipped, scikit_photos) -> tuple[float, float, float, float]:
-    return score(shipped, scikit_photos)
-
-
-def test_scikit_image_photos(v4_on_scikit_photos):
-    ours, grey, cf, cf_gt = v4_on_scikit_photos
-    print(f"scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf:.1f} ({cf / cf_gt:.2f}x GT)")
-    assert ours < grey
-    assert cf >= 0.4 * cf_gt
-
-
-def test_v5_beside_v4_beats_grey_and_both_default_to_the_product_rule(scikit_photos):
-    """weights/unet_lite0_v5 ships beside v4; both place their default where general photos reach 0.7x."""
+def test_both_shipped_generators_load_and_default_to_the_product_rule(shipped):
+    """v4 (the default) and v5 beside it place their default where general photos reach 0.7x their
+    colourfulness. Whether they colourise well is the gate's question (python -m train.gate)."""
     v5 = Colorizer.from_pretrained(REPO_WEIGHTS / "unet_lite0_v5", device="cpu")
-    ours, grey, cf, cf_gt = score(v5, scikit_photos)
-    print(f"v5 on scikit-image photos: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf / cf_gt:.2f}x")
-    assert ours < grey
-    for col in (v5, Colorizer.from_pretrained(device="cpu")):
+    for col in (v5, shipped):
         assert col.config.extra["calibration"]["target"] == 0.7 and col.decoding().vividness == col.config.vividness
-
-
-@pytest.mark.slow
-def test_kodak24(shipped):
-    refs = [np.asarray(Image.open(p).convert("RGB")) for p in list_images(shared("bench", "kodak24"))]
-    ours, grey, cf, cf_gt = score(shipped, refs)
-    print(f"Kodak24: CIEDE2000 {ours:.2f} (grey {grey:.2f}); colourfulness {cf:.1f} ({cf / cf_gt:.2f}x GT)")
-    assert ours < grey
-    assert cf >= 0.4 * cf_gt
+        assert col.colorize(np.zeros((40, 60), np.uint8)).size == (60, 40)
 
 
 @pytest.mark.slow

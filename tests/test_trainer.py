@@ -16,7 +16,7 @@ from colorizer.testing import free_port
 from colorizer.trainer import TrainConfig, Trainer
 
 from .conftest import REPO, shared
-from .helpers import synthetic_bank, tiny_config
+from .helpers import make_pack, synthetic_bank, tiny_config
 
 
 def read_log(path) -> list[dict]:
@@ -169,17 +169,6 @@ def test_learning_is_real(tmp_path):
     grey = np.mean([ciede2000(gray_baseline(r), r) for r in refs])
     print(f"learning test: loss {first:.3f} -> {last:.3f}; CIEDE2000 {ours:.2f} vs grey {grey:.2f}")
     assert ours < grey - 0.5
-
-
-def make_pack(tmp_path, photo, *extra: str) -> str:
-    root = tmp_path / "photos" / "g"
-    root.mkdir(parents=True)
-    for i in range(12):
-        Image.fromarray(np.roll(photo, 30 * i, axis=0)[::8, ::8]).save(root / f"{i}.jpg")
-    cmd = [sys.executable, "-m", "train.pack", str(tmp_path / "photos"), str(tmp_path / "packs"), "--val-fraction", "0.3", *extra]
-    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    return str(tmp_path / "packs")
 
 
 @pytest.mark.slow
