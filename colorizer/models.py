@@ -38,16 +38,19 @@ def check_temperature(temperature: float) -> float:
 
 @dataclass
 class GeneratorConfig:
-    """Everything needed to rebuild a generator and use it as trained (stored as JSON)."""
+    """Everything needed to rebuild a generator and use it as trained (stored as JSON).
 
+    The defaults are the product's (v4's U-Net at working size 128); the ECCV16 release spells
+    out its own (weights.load_official_eccv16)."""
+
+    num_bins: int  # len(color.ab_gamut()) for every generator trained here; 313 for the ECCV16 release
     width: float = 1.0
-    num_bins: int = 313
     temperature: float = 0.38  # default annealed-mean temperature at inference
-    size: int = 256  # default working size (short side) at inference
+    size: int = 128  # default working size (short side) at inference
     l_center: float = L_CENTER
     l_scale: float = L_SCALE
     ab_scale: float = AB_SCALE
-    arch: str = "eccv16"  # a name in GENERATORS
+    arch: str = "unet_lite0"  # a name in GENERATORS
     # Added to the bin logits before decoding: -gamma * log(rebalancing weight), which undoes part
     # of the class rebalancing at inference (vivid but riskier -> calmer and more accurate).
     # Chosen on the validation split by train.calibrate; None means no bias.
@@ -67,8 +70,8 @@ class GeneratorConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> GeneratorConfig:
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        if known.get("arch", "eccv16") not in GENERATORS:
+        known = {"arch": "eccv16"} | {k: v for k, v in d.items() if k in cls.__dataclass_fields__}  # configs before the registry: ECCV16
+        if known["arch"] not in GENERATORS:
             raise ValueError(f"unknown generator architecture {known['arch']!r}; known: {', '.join(GENERATORS)}")
         return cls(**known)
 

@@ -115,7 +115,7 @@ def load_official_eccv16(path: str | Path) -> Generator:
     if not isinstance(state, dict) or "model_out.weight" not in state:
         raise ValueError(f"{path} is not an ECCV16 state dict (no 'model_out.weight')")
     num_bins = state["model_out.weight"].shape[1]
-    config = GeneratorConfig(width=1.0, num_bins=num_bins, temperature=1.0, arch="eccv16", extra={"source": "official ECCV16"})
+    config = GeneratorConfig(num_bins=num_bins, width=1.0, temperature=1.0, size=256, arch="eccv16", extra={"source": "official ECCV16"})
     model = build_generator(config)
     _load_into(model, dict(state))
     return model.eval()

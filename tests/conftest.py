@@ -41,7 +41,7 @@ def _seed():
 def tiny_generator() -> Generator:
     """A width-0.125 generator with the computed gamut: fast, random, deterministic."""
     torch.manual_seed(0)
-    return build_generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
+    return build_generator(GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval()
 
 
 @pytest.fixture

@@ -87,7 +87,8 @@ def test_the_product_gives_hints_to_a_network_that_takes_them(monkeypatch, photo
     hinted = network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
     assert hinted.size == (128, 96) and not np.array_equal(plain, np.asarray(hinted))
     assert len(network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))], n=2)) == 2
-    solver = Colorizer(build_generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval(), device="cpu")
+    eccv16 = GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64)
+    solver = Colorizer(build_generator(eccv16, ab_gamut()).eval(), device="cpu")
     with pytest.raises(AssertionError, match="the solver ran"):
         solver.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
 

@@ -54,7 +54,7 @@ def official_state_dict(seed: int = 0) -> dict[str, torch.Tensor]:
 
 
 def test_width_one_matches_the_release_exactly():
-    ours = build_generator(GeneratorConfig(width=1.0, num_bins=313)).state_dict()
+    ours = build_generator(GeneratorConfig(arch="eccv16", width=1.0, num_bins=313)).state_dict()
     ref = official_state_dict()
     assert {k for k in ours if not k.endswith("num_batches_tracked")} == set(ref)
     assert all(ours[k].shape == v.shape for k, v in ref.items())

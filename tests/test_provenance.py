@@ -28,11 +28,11 @@ def read_back(path) -> tuple[str, str, bytes]:
 
 
 def test_settings_line_names_the_model_and_the_choices():
-    cfg = GeneratorConfig(width=0.5, num_bins=262, size=128, temperature=1.0, extra={"round": 3})
+    cfg = GeneratorConfig(arch="eccv16", width=0.5, num_bins=262, size=128, temperature=1.0, extra={"round": 3})
     assert settings(cfg) == "ECCV16 generator (width 0.5, 262 bins, weights round 3); working size 128, temperature 1"
     line = settings(cfg, 256, Decoding(0.38, 0.5, vividness=0.8).describe(), hints=1)
     assert line.endswith("working size 256, vividness 0.80 (temperature 0.38, prior correction x0.5); 1 colour hint")
-    official = GeneratorConfig(extra={"source": "official ECCV16"})
+    official = GeneratorConfig(arch="eccv16", num_bins=313, size=256, extra={"source": "official ECCV16"})
     assert "official ECCV16" in settings(official, hints=2) and settings(official, hints=2).endswith("2 colour hints")
 
 

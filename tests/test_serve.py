@@ -216,7 +216,8 @@ from colorizer import Colorizer
 from colorizer.color import ab_gamut
 from colorizer.models import GeneratorConfig, build_generator
 torch.manual_seed(0)
-model = Colorizer(build_generator(GeneratorConfig(width=0.125, num_bins=len(ab_gamut()), size=64), ab_gamut()).eval(), device="cpu")
+config = GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64)
+model = Colorizer(build_generator(config, ab_gamut()).eval(), device="cpu")
 model.max_pixels = 25_000_000
 model.colorize(np.full((64, 64), 90, np.uint8), size=512)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -21,7 +21,7 @@ POINTS = [  # as train.calibrate writes them, in no particular order
 
 
 def test_points_sit_at_their_colourfulness_and_the_knobs_interpolate_between():
-    cfg = GeneratorConfig(temperature=1.0, logit_bias=[0.0] * 313, frontier=POINTS)
+    cfg = GeneratorConfig(num_bins=313, temperature=1.0, logit_bias=[0.0] * 313, frontier=POINTS)
     assert [p["vividness"] for p in frontier(cfg)] == [0.0, pytest.approx(1 / 3), 1.0]
     assert default_vividness(cfg) == pytest.approx(1 / 3)
     assert decoding_for(cfg, 0.0) == Decoding(1.0, 2.0, 0.0)
@@ -35,10 +35,10 @@ def test_points_sit_at_their_colourfulness_and_the_knobs_interpolate_between():
 
 
 def test_fallbacks_for_weights_without_a_frontier():
-    official = GeneratorConfig(temperature=0.38)  # no correction: the temperature alone
+    official = GeneratorConfig(num_bins=313, temperature=0.38)  # no correction: the temperature alone
     assert [(p["bias_scale"], p["temperature"]) for p in frontier(official)] == [(1.0, 1.0), (1.0, 0.38), (1.0, 0.19)]
     assert default_vividness(official) == 0.5
-    corrected = GeneratorConfig(temperature=1.0, logit_bias=[0.0] * 313)
+    corrected = GeneratorConfig(num_bins=313, temperature=1.0, logit_bias=[0.0] * 313)
     assert [(p["bias_scale"], p["temperature"]) for p in frontier(corrected)] == [(2.0, 1.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.5)]
     assert decoding_for(corrected, 1 / 3) == Decoding(1.0, 1.0, 1 / 3)
 
