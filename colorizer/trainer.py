@@ -19,21 +19,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.distributed as dist
-from PIL import Image
 from tqdm import tqdm
 
-from . import checkpoint
-from .color import lab_to_rgb_mapped, rgb_to_lab
+from . import checkpoint, validation
+from .color import rgb_to_lab
 from .data import ImageBank, center_crops, class_weights_for, random_crops
 from .hint_map import sample_hints
 from .losses import Batch, GeneratorLosses, discriminator_loss
-from .metrics import all_metrics, ciede2000, mean_metrics
 from .precision import autocast, fast_dtype
 from .train_setup import encoder_feature_cache, generator_param_groups, start_discriminator, start_generator
-from .vividness import decoding_for
 
 
 def _opt(default, help: str):
@@ -234,23 +230,9 @@ class Trainer:
             e.copy_(b)
 
     # --- validation -------------------------------------------------------------------------
-    @torch.no_grad()
     def predict_crops(self, refs: torch.Tensor, hint_points: int | None = None) -> torch.Tensor:
-        """The EMA generator's colourisation of RGB crops (B, 3, H, W), decoded as its config says;
-        with ``hint_points``, that many hints sampled from each crop (seeded, the same every time)."""
-        gen = torch.Generator().manual_seed(1234)
-        preds = []
-        for i in range(0, len(refs), 64):
-            lab = rgb_to_lab(refs[i : i + 64].to(self.device))
-            L = lab[:, :1]
-            hints = (sample_hints(lab[:, 1:], gen, hint_points),) if hint_points else ()
-            with autocast(self.device, self.dtype):
-                logits = self.ema(L.contiguous(memory_format=torch.channels_last), *hints)
-            ab = decoding_for(self.ema.config).ab(self.ema, logits, upsample=True)  # as the product decodes
-            preds.append(lab_to_rgb_mapped(torch.cat([L, ab], 1)).cpu())
-        return torch.cat(preds)
+        return validation.predict_crops(self.ema, refs, self.device, self.dtype, hint_points)
 
-    @torch.no_grad()
     def validate(self, save_grid: bool = True) -> dict[str, float]:
         """Metrics of the EMA generator on the held-out centre crops, decoded as its config says.
 
@@ -258,19 +240,8 @@ class Trainer:
         checkpoint kept as best is the one that is best the way the product decodes it.
         """
         refs = center_crops(self.val_bank.images[: self.cfg.val_images], self.cfg.crop)
-        to8 = lambda t: (t.permute(0, 2, 3, 1).numpy() * 255 + 0.5).astype(np.uint8)  # noqa: E731
-        r8 = to8(refs)
-        p8 = to8(self.predict_crops(refs))
-        scores = mean_metrics([all_metrics(p, r) for p, r in zip(p8, r8)])
-        if self.ema.takes_hints:  # and with 5 hints from each photo (the same ones every time)
-            hinted = to8(self.predict_crops(refs, hint_points=5))
-            scores["ciede2000_5_hints"] = mean_metrics([{"c": ciede2000(p, r)} for p, r in zip(hinted, r8)])["c"]
-        if save_grid:
-            n = min(8, len(p8))
-            gray = np.repeat((rgb_to_lab(refs[:n])[:, :1] / 100).clamp(0, 1).permute(0, 2, 3, 1).numpy() * 255, 3, -1)
-            rows = [np.concatenate(list(a[:n]), axis=1) for a in (gray.astype(np.uint8), p8, r8)]
-            Image.fromarray(np.concatenate(rows, axis=0)).save(self.out / "samples" / f"step{self.step:07d}.png")
-        return scores
+        grid = self.out / "samples" / f"step{self.step:07d}.png" if save_grid else None
+        return validation.scores(self.ema, refs, self.device, self.dtype, grid)
 
     # --- the loop ---------------------------------------------------------------------------
     def log(self, record: dict) -> None:

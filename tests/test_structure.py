@@ -5,7 +5,10 @@ import ast
 from .conftest import REPO
 
 # the training side (and everything in train/)
-TRAINING = {"colorizer.trainer", "colorizer.train_setup", "colorizer.checkpoint", "colorizer.data", "colorizer.losses", "colorizer.vgg"}
+TRAINING = {
+    *("colorizer.trainer", "colorizer.train_setup", "colorizer.checkpoint", "colorizer.validation"),
+    *("colorizer.data", "colorizer.losses", "colorizer.vgg"),
+}
 TOOLS = {"colorizer.evaluate"}  # scores weights on packs or folders: may use both sides
 
 

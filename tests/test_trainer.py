@@ -286,4 +286,6 @@ def test_train_fit_defaults_are_the_shipped_recipe():
     recipe = json.loads((REPO / "weights" / "generator.json").read_text())["extra"]["recipe"]
     defaults = TrainConfig()
     budget = {"steps", "minutes"}  # how long is the run's choice
+    gone = {"channels_last": True, "compile": False}  # flags since removed: what the trainer now always does
+    assert {k: recipe.pop(k) for k in gone} == gone
     assert {k: getattr(defaults, k) for k in recipe if k not in budget} == {k: v for k, v in recipe.items() if k not in budget}
