@@ -141,7 +141,8 @@ def vividness(args: argparse.Namespace) -> None:
     """Does a vividness step mean the same on every photo?
 
     Colourfulness (x the photos' own) and CIEDE2000 at each step and the default, and the spread
-    of the ratios across the sets."""
+    of the ratios across the sets; then, per set, the photos' own colourfulness beside the
+    output's, and how well the output's follows the photo's, photo by photo."""
     sets = common.photo_sets(args.val)
     gts = {name: float(np.mean([colorfulness(r) for r in refs])) for name, refs in sets.items()}
     print(f"CPU: {common.cpu_name()}")
@@ -153,18 +154,25 @@ def vividness(args: argparse.Namespace) -> None:
         print("|---|" + "---|" * (len(sets) + 1))
         table: dict[str, list[str]] = {k: [] for k in decodings}
         ratios: dict[str, list[float]] = {k: [] for k in decodings}
+        why = []  # per set: the photos' own colourfulness, the output's, and how well one follows the other photo by photo
         for name, refs in sets.items():
+            own = [colorfulness(r) for r in refs]
             scores = score_decodings(col, refs, col.config.size, {k: partial(col.decode, decoding=d) for k, d in decodings.items()})
             for k, rows in scores.items():
                 ratio = float(np.mean([r["colorfulness"] for r in rows])) / gts[name]
                 ratios[k].append(ratio)
                 table[k].append(f"{ratio:.2f}x / {np.mean([r['ciede2000'] for r in rows]):.2f}")
+            out = {k: [r["colorfulness"] for r in scores[k]] for k in ("0.00", "default", "1.00")}
+            corr = " / ".join(f"{np.corrcoef(v, own)[0, 1]:.2f}" for v in out.values())
+            why.append(f"| {name} | {gts[name]:.1f} | " + " / ".join(f"{np.mean(v):.1f}" for v in out.values()) + f" | {corr} |")
         for k in decodings:
             label = k if k != "default" else f"default ({decodings[k].vividness:.2f})"
             print(f"| {label} | " + " | ".join(table[k]) + f" | {max(ratios[k]) - min(ratios[k]):.2f} |", flush=True)
         steps = [ratios[f"{v:.2f}"] for v in VIVIDNESS]
         rising = all(b[i] > a[i] for a, b in zip(steps, steps[1:]) for i in range(len(sets)))
-        print(f"every step bolder on every set: {rising}; largest spread {max(max(r) - min(r) for r in steps):.2f}")
+        print(f"every step bolder on every set: {rising}; largest spread {max(max(r) - min(r) for r in steps):.2f}\n")
+        print("| set | the photos' colourfulness | the output's at vividness 0 / default / 1 | photo by photo, correlation of the two |")
+        print("|---|---|---|---|\n" + "\n".join(why))
 
 
 class Mirrored(Colorizer):
