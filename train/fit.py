@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import os
 from pathlib import Path
@@ -87,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     summary = trainer.fit()
     if trainer.rank == 0:
         print(json.dumps(summary))
-    if dist.is_initialized():  # leave together: a rank that tears down while rank 0 still exports can abort
+    if dist.is_initialized():
+        # DDP's reducer holds the process group: drop it first, or the group outlives destroy_process_group
+        # and its threads die in the interpreter's teardown (std::terminate). Then leave together.
+        del trainer
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
     return 0
