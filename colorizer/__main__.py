@@ -4,6 +4,7 @@
     python -m colorizer scans/ scans_color/        # mirrors the folder, writes PNGs (--format jpg, webp, tif)
     python -m colorizer scans/ scans_color/ --ray  # the same on Ray Data: local, or --ray ADDRESS for a cluster
     python -m colorizer clip.mp4 clip_color.mp4    # a video (mp4, avi, mov, gif, mkv, webm): mp4 with its sound
+    python -m colorizer photo.jpg out.png --hint 120,80,#c83232 --hint 300,40,#3060c0   # this pixel is this colour
 
 Inputs are never overwritten, each output is written atomically (a temporary file renamed into
 place) and says in its metadata that its colours came from a model (colorizer/provenance.py),
@@ -16,6 +17,7 @@ until the arguments are read, so --help and argument errors answer at once.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -34,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--size", type=int, default=None, help="working resolution, short side (default: the model's)")
     ap.add_argument("--vividness", type=float, default=None, help="colour intensity from 0 (cautious) to 1 (bold); default: calibrated")
     ap.add_argument("--temperature", type=float, default=None, help="for experts: the decoding temperature instead of --vividness")
+    ap.add_argument(
+        "--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
+        help="one image only: the pixel at column X, row Y is this colour (repeat for more hints)",
+    )  # fmt: skip
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     ap.add_argument("--format", choices=OUTPUT_FORMATS, default="png", help="file type written into an output folder")
     run = ap.add_argument_group("folders and archives")
@@ -54,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.ray and not args.input.is_dir():
         print("error: --ray takes a folder of images", file=sys.stderr)
+        return 2
+    try:
+        hints = [parse_hint(h) for h in args.hint]
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if hints and (args.input.is_dir() or args.input.suffix.lower() in VIDEO_SUFFIXES):
+        print("error: --hint takes one image file (a hint is a pixel of one photo)", file=sys.stderr)
         return 2
 
     from .batch import MANIFEST_NAME, Manifest, colorize_files, plan, remove_partial, split_done
@@ -76,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.input.is_file() and args.input.suffix.lower() in VIDEO_SUFFIXES:
         return video(colorizer, args, decoding)
 
-    line = colorizer.settings(args.size, decoding)
+    line = colorizer.settings(args.size, decoding, hints)
     if not args.input.is_dir():  # one file: always written, no manifest unless asked for
         manifest = Manifest(args.manifest, line)
-        failed = colorize_files(colorizer, jobs, line, args.size, decoding, prefix="error:", done=manifest.record)
+        failed = colorize_files(colorizer, jobs, line, args.size, decoding, prefix="error:", done=manifest.record, hints=hints)
         manifest.close()
         if not failed:
             print(f"wrote {jobs[0][1]}", file=sys.stderr)
@@ -115,6 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     where = f" (manifest: {manifest.path})" if manifest.path else ""
     print(f"{c['written']} of {len(jobs)} images written to {args.output}{skipped}{failed}{where}", file=sys.stderr)
     return 1 if c["failed"] else 0
+
+
+def parse_hint(text: str) -> tuple[float, float, tuple[int, int, int]]:
+    """'X,Y,#rrggbb' -> (x, y, (r, g, b)); ValueError saying what is wrong."""
+    parts = text.split(",", 2)
+    try:
+        x, y = float(parts[0]), float(parts[1])
+        colour = parts[2].strip()
+        if len(colour) != 7 or colour[0] != "#":
+            raise ValueError
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    except (ValueError, IndexError):
+        raise ValueError(f"--hint {text!r}: expected X,Y,#RRGGBB (column, row, colour), e.g. 120,80,#c83232") from None
+    if not all(math.isfinite(v) and v >= 0 for v in (x, y)):
+        raise ValueError(f"--hint {text!r}: X and Y are pixel positions (0 or more)")
+    return x, y, rgb
 
 
 def video(colorizer, args: argparse.Namespace, decoding) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .files import atomic_write, scan_images
+from .hints import Hint
 from .images import ImageError
 from .inference import Colorizer
 from .provenance import save_image
@@ -91,12 +92,14 @@ def colorize_files(
     decoding: Decoding | None = None,
     prefix: str = "skipped",
     done: Callable[[Path, Path, str, str | None], None] | None = None,
+    hints: list[Hint] | None = None,
 ) -> list[Path]:
     """Colourise (input, output) pairs; returns the inputs that failed, each reported once.
 
     ``colorize_one`` pulled apart into a pipeline: reading runs READ_AHEAD photos ahead in one
     thread and writing in WRITERS threads, so the network (which has the cores to itself during
     its matrix work) rarely waits on files. ``done(src, dst, status, reason)`` hears of each.
+    ``hints`` (for a single photo: they are its pixels) go to the network or the solver as in ``colorize``.
     """
     failed: list[Path] = []
     done = done or (lambda *_: None)
@@ -123,7 +126,8 @@ def colorize_files(
                 reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
             try:
                 L, dpi = read.result()
-                image = colorizer.render(L, colorizer.photo_ab(L, size, decoding), dpi=dpi)
+                ab = colorizer.decode(colorizer.photo_logits(L, size, hints), decoding)[0]
+                image = colorizer.render(L, ab, hints, dpi=dpi)
             except FAILURES as e:
                 fail(src, dst, e)
                 continue

@@ -1,5 +1,6 @@
 import numpy as np
 from PIL import Image
+from skimage.color import rgb2lab
 
 from colorizer.weights import save_generator
 
@@ -115,3 +116,24 @@ def test_vividness_flag_and_refused_settings(tmp_path, tiny_generator, photo):
     for flags in (["--vividness", "1.5"], ["--temperature", "0"], ["--vividness", "0.5", "--temperature", "0.5"], ["--size", "0"]):
         r = run_cli(src, tmp_path / "x.png", "--weights", w, *flags)
         assert r.returncode == 2 and r.stderr.startswith("error:"), (flags, r.stderr)
+
+
+def test_hints_colour_their_pixels_and_bad_ones_are_refused(tmp_path, tiny_generator, photo):
+    """--hint X,Y,#rrggbb on one photo: the result takes that colour there, provenance counts the hints."""
+    w = tmp_path / "w"
+    save_generator(tiny_generator, w)
+    src = tmp_path / "grey.png"
+    grey = Image.fromarray(photo[:96, :128]).convert("L")
+    grey.save(src)
+    (y1, x1), (y2, x2) = np.argwhere((np.asarray(grey) > 100) & (np.asarray(grey) < 170))[[0, -1]]  # mid-tones: room for colour
+    hints = ["--hint", f"{x1},{y1},#d02020", "--hint", f"{x2},{y2},#2040d0"]
+    r = run_cli(src, tmp_path / "out.png", "--weights", w, "--size", "64", *hints)
+    assert r.returncode == 0, r.stderr
+    lab = rgb2lab(np.asarray(Image.open(tmp_path / "out.png")))
+    assert lab[y1, x1, 1] > 20 and lab[y2, x2, 2] < -20, (lab[y1, x1], lab[y2, x2])  # red there (a* up), blue there (b* down)
+    assert Image.open(tmp_path / "out.png").info["Software"].endswith("2 colour hints")
+    for bad, message in (("40,30,red", "expected X,Y,#RRGGBB"), ("40,-3,#d02020", "pixel positions"), ("999,30,#d02020", "outside")):
+        r = run_cli(src, tmp_path / "bad.png", "--weights", w, "--size", "64", "--hint", bad)
+        assert r.returncode in (1, 2) and message in r.stderr, (bad, r.stderr)
+    r = run_cli(tmp_path, tmp_path / "folder_out", "--weights", w, "--hint", "1,1,#ffffff")
+    assert r.returncode == 2 and "one image file" in r.stderr
