@@ -14,6 +14,7 @@ from colorizer.data import SHARD_GLOB, ImageBank, center_crops, scan_folder
 from colorizer.metrics import ciede2000, gray_baseline
 from colorizer.testing import free_port
 from colorizer.trainer import TrainConfig, Trainer
+from colorizer.weights import load_generator
 
 from .conftest import REPO, shared
 from .helpers import make_pack, synthetic_bank, tiny_config
@@ -58,6 +59,27 @@ def test_checkpoint_is_atomic_and_exports_are_safetensors(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
     cfg = json.loads((tmp_path / "final" / "generator.json").read_text())
     assert cfg["extra"]["steps"] == 2 and cfg["extra"]["images_seen"] == 8
+
+
+def test_a_running_runs_newest_generator_exports_from_its_checkpoint(tmp_path):
+    """train.export: the checkpoint's EMA generator (not the older export's), with its step and images."""
+    from train.export import main as export
+
+    Trainer(tiny_config(tmp_path, steps=2), synthetic_bank()).fit()  # final/ at step 2, then the run goes on
+    tr = Trainer(tiny_config(tmp_path, steps=4), synthetic_bank())
+    tr.load_checkpoint(tmp_path / "checkpoint.pt")
+    for _ in range(2):
+        tr.train_step()
+        tr.step += 1
+        tr.images_seen += tr.cfg.batch
+    tr.save_checkpoint()
+    assert export([str(tmp_path), "--out", str(tmp_path / "newest"), "--like", str(tmp_path / "final")]) == 0
+    newest = load_generator(tmp_path / "newest")
+    assert newest.config.extra["steps"] == 4 and newest.config.extra["images_seen"] == 16
+    for (k, a), b in zip(tr.ema.state_dict().items(), newest.state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=0.02 * a.float().abs().max().item() + 1e-6), k  # bf16 on disk
+    old = load_generator(tmp_path / "final")
+    assert any(not torch.equal(a, b) for a, b in zip(old.state_dict().values(), newest.state_dict().values()))
 
 
 def test_unet_trains_its_decoder_from_cached_encoder_features(tmp_path):
