@@ -30,7 +30,15 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 
 from colorizer import Colorizer, hints
 from colorizer.data import pack_manifest
-from colorizer.evaluate import GENERAL, general_photos, hint_locality, load_references, score_as_shipped, score_decodings
+from colorizer.evaluate import (
+    GENERAL,
+    general_photos,
+    hint_locality,
+    load_references,
+    paired_difference,
+    score_as_shipped,
+    score_decodings,
+)
 from colorizer.images import list_images
 from colorizer.metrics import all_metrics, ciede2000, colorfulness, gray_baseline, psnr
 
@@ -57,15 +65,15 @@ def paired(args: argparse.Namespace) -> None:
         a, b = score_as_shipped(new, refs), score_as_shipped(old, refs)
         cells = []
         for m in METRICS:
-            d = np.array([x[m] - y[m] for x, y in zip(a, b)])
-            cells.append(f"{d.mean():+.4f} ({d.std(ddof=1) / np.sqrt(len(d)):.4f})")
+            mean, se = paired_difference([x[m] for x in a], [y[m] for y in b])
+            cells.append(f"{mean:+.4f} ({se:.4f})")
         closer = sum(x["ciede2000"] < y["ciede2000"] for x, y in zip(a, b))
         gt = float(np.mean([colorfulness(r) for r in refs]))
         cf = [float(np.mean([x["colorfulness"] for x in s])) / gt for s in (b, a)]
-        dc = np.array([x["colorfulness"] - y["colorfulness"] for x, y in zip(a, b)]) / gt
+        dc, dc_se = paired_difference([x["colorfulness"] / gt for x in a], [y["colorfulness"] / gt for y in b])
         print(
             f"| {data} | {len(refs)} | " + " | ".join(cells) + f" | {closer} of {len(refs)} | {cf[0]:.2f}x | {cf[1]:.2f}x "
-            f"| {dc.mean():+.3f}x ({dc.std(ddof=1) / np.sqrt(len(dc)):.3f}) |",
+            f"| {dc:+.3f}x ({dc_se:.3f}) |",
             flush=True,
         )  # fmt: skip
 
@@ -109,12 +117,11 @@ def per_group(args: argparse.Namespace) -> None:
         def mean(rows: list[dict], key: str) -> float:
             return float(np.mean([rows[i][key] for i in idx]))
 
-        diff = np.array([new[i]["ciede2000"] - old[i]["ciede2000"] for i in idx])
+        diff, se = paired_difference([new[i]["ciede2000"] for i in idx], [old[i]["ciede2000"] for i in idx])
         cf_gt = float(np.mean([gt[i] for i in idx]))
-        se = diff.std(ddof=1) / np.sqrt(len(idx)) if len(idx) > 1 else float("nan")
         return (
             f"| {label} | {len(idx)} | {mean(gray, 'ciede2000'):.2f} | {mean(old, 'ciede2000'):.2f} | "
-            f"{mean(new, 'ciede2000'):.2f} | {diff.mean():+.2f} ({se:.2f}) | {mean(old, 'psnr') - mean(gray, 'psnr'):+.2f} | "
+            f"{mean(new, 'ciede2000'):.2f} | {diff:+.2f} ({se:.2f}) | {mean(old, 'psnr') - mean(gray, 'psnr'):+.2f} | "
             f"{mean(new, 'psnr') - mean(gray, 'psnr'):+.2f} | "
             f"{mean(old, 'colorfulness') / cf_gt:.2f}x | {mean(new, 'colorfulness') / cf_gt:.2f}x |"
         )

@@ -58,6 +58,14 @@ def score_decodings(
     return scores
 
 
+def paired_difference(new, old) -> tuple[float, float]:
+    """Mean of new - old, photo by photo, and its standard error (nan for one photo).
+
+    Two generators on the same photos: a mean under about two standard errors is a tie."""
+    d = np.asarray(new, dtype=np.float64) - np.asarray(old, dtype=np.float64)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+
+
 def score_as_shipped(colorizer: Colorizer, refs: list[np.ndarray]) -> list[dict[str, float]]:
     """Per-image metrics at the weights' own working size and default decoding (as the product colourises)."""
     return score_decodings(colorizer, refs, colorizer.config.size, {"shipped": colorizer.decode})["shipped"]

@@ -71,3 +71,13 @@ def test_every_evaluation_path_decodes_as_the_product(col, photo, tmp_path):
     validated = (trainer.predict_crops(crop.float() / 255)[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
     product = np.asarray(col.colorize(crop[0].permute(1, 2, 0).numpy(), size=64))
     assert np.abs(validated.astype(int) - product).mean() < 1.0
+
+
+def test_paired_difference_is_the_mean_and_standard_error_of_photo_by_photo_differences():
+    import math
+
+    from colorizer.evaluate import paired_difference
+
+    mean, se = paired_difference([11.0, 12.0, 14.0], [10.0, 10.0, 11.0])  # differences 1, 2, 3
+    assert mean == 2.0 and se == pytest.approx(1 / math.sqrt(3))
+    assert math.isnan(paired_difference([1.0], [0.0])[1])

@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from colorizer import Colorizer
-from colorizer.evaluate import general_photos, hint_locality, load_references, score_as_shipped
+from colorizer.evaluate import general_photos, hint_locality, load_references, paired_difference, score_as_shipped
 from colorizer.metrics import ciede2000, colorfulness, gray_baseline
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bench"
@@ -43,12 +43,6 @@ class Check:
     passed: bool
     figures: str
     kind: str  # "ship": every one must pass; "replace": every one for the default's place; "hints"
-
-
-def paired(new: list[float], old: list[float]) -> tuple[float, float]:
-    """Mean of new - old, photo by photo, and its standard error."""
-    d = np.asarray(new) - np.asarray(old)
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
 
 
 def gate(
@@ -72,7 +66,7 @@ def gate(
         old = [s["ciede2000"] for s in score_as_shipped(default, refs)]
         grey = float(np.mean([ciede2000(gray_baseline(r), r) for r in refs]))
         checks.append(Check(f"beats grey on {name}", np.mean(new) < grey, f"CIEDE2000 {np.mean(new):.2f}, grey {grey:.2f}", "ship"))
-        mean, se = paired(new, old)
+        mean, se = paired_difference(new, old)
         figures = f"candidate - default {mean:+.2f} (SE {se:.2f}); default {np.mean(old):.2f}; {len(refs)} photos"
         checks.append(Check(f"{margin} or more below the default on {name}", mean <= -margin, figures, "replace"))
         if name == "general photos":
