@@ -1,7 +1,7 @@
 """The app as a user meets it: request latency, click-to-result for a hint, and peak memory per job.
 
     python bench/serving.py latency     # gradio_client against the running app
-    python bench/serving.py click       # headless Chromium (Debian's, through Playwright)
+    python bench/serving.py click [--weights weights/v6_in_training]   # headless Chromium (Debian's, through Playwright)
     python bench/serving.py memory [--megapixels 25 --sizes 128 192 256 384 512]
 
 Each against a baseline measured in the same run: the same colourisation called directly in
@@ -38,9 +38,9 @@ def latency(args: argparse.Namespace) -> None:
     from gradio_client import handle_file
 
     path = grey_photo()
-    col = Colorizer.from_pretrained(device="cpu")
+    col = Colorizer.from_pretrained(args.weights, device="cpu")
     direct = median_ms(lambda: col.colorize(path), args.repeat)
-    server = AppServer(ROOT)
+    server = AppServer(ROOT, **({"COLORIZER_WEIGHTS": args.weights} if args.weights else {}))
     try:
         client = server.client()
         app = median_ms(lambda: client.predict(handle_file(str(path)), None, col.config.size, None, api_name="/colorize"), args.repeat)
@@ -63,9 +63,9 @@ def click(args: argparse.Namespace) -> None:
     if chromium is None:
         raise SystemExit("needs Debian's chromium (apt-get install chromium)")
     path = grey_photo()
-    col = Colorizer.from_pretrained(device="cpu")
+    col = Colorizer.from_pretrained(args.weights, device="cpu")
     direct = median_ms(lambda: col.colorize(path, hints=[(300.0, 400.0, (200, 50, 50))]), 5)
-    server = AppServer(ROOT)
+    server = AppServer(ROOT, **({"COLORIZER_WEIGHTS": args.weights} if args.weights else {}))
     times = []
     try:
         flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -157,8 +157,12 @@ def memory(args: argparse.Namespace) -> None:
 def main() -> None:
     ap, command = common.command_line(__doc__)
 
-    command("latency", latency).add_argument("--repeat", type=int, default=5)
-    command("click", click).add_argument("--clicks", type=int, default=5)
+    p = command("latency", latency)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--weights", help="the app serves these (COLORIZER_WEIGHTS); default: what ships")
+    p = command("click", click)
+    p.add_argument("--clicks", type=int, default=5)
+    p.add_argument("--weights", help="the app serves these (COLORIZER_WEIGHTS); default: what ships")
     p = command("memory", memory)
     p.add_argument("--megapixels", type=float, default=25.0)
     p.add_argument("--sizes", type=int, nargs="+", default=[128, 192, 256, 384, 512])

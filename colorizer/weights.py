@@ -122,29 +122,25 @@ def load_official_eccv16(path: str | Path) -> Generator:
 
 
 def resolve_weights(path: str | Path | None = None) -> Path:
-    """Where the generator comes from: the argument, the shipped weights (``weights/`` in a checkout,
-    ``colorizer/shipped_weights`` in an installed package), $COLORIZER_WEIGHTS, then the Hub.
+    """Where the generator comes from: the argument, $COLORIZER_WEIGHTS, the shipped weights
+    (``weights/`` in a checkout, ``colorizer/shipped_weights`` in an installed package), then the Hub.
 
-    The Hub is asked only when $COLORIZER_HF_REPO names a repository; ``HF_HUB_OFFLINE=1`` makes
-    that a cache look-up. Raises WeightsNotFoundError naming every place tried.
+    An explicit choice (the argument or the variable) wins over what ships, and one that names a
+    missing path is an error rather than a silent fall back to other weights. The Hub is asked only
+    when $COLORIZER_HF_REPO names a repository; ``HF_HUB_OFFLINE=1`` makes that a cache look-up.
+    Raises WeightsNotFoundError naming every place tried.
     """
-    if path is not None:
-        p = Path(path)
-        if not p.exists():
-            raise WeightsNotFoundError(f"weights not found: {p}")
-        return p
-    tried = []
+    for chosen, what in ((path, "weights"), (os.environ.get("COLORIZER_WEIGHTS") or None, "$COLORIZER_WEIGHTS")):
+        if chosen is not None:
+            p = Path(chosen)
+            if not p.exists():
+                raise WeightsNotFoundError(f"{what} not found: {p}")
+            return p
+    tried = ["$COLORIZER_WEIGHTS (not set)"]
     for shipped in (REPO_WEIGHTS, PACKAGED_WEIGHTS):
         if (shipped / "generator.json").is_file():
             return shipped
         tried.append(f"{shipped} (no generator.json)")
-    env = os.environ.get("COLORIZER_WEIGHTS")
-    if env:
-        if Path(env).exists():
-            return Path(env)
-        tried.append(f"$COLORIZER_WEIGHTS={env} (does not exist)")
-    else:
-        tried.append("$COLORIZER_WEIGHTS (not set)")
     repo = os.environ.get("COLORIZER_HF_REPO")
     if repo:
         try:

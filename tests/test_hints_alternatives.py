@@ -111,3 +111,31 @@ def test_one_hint_on_a_real_photo_changes_little_far_from_it(photo):
     yy, xx = np.mgrid[:256, :256]
     far = (yy - 150) ** 2 + (xx - 60) ** 2 > 48**2  # farther than 3/16 of the photo: the old solver changed it by 3.96
     assert change[150, 60] > 10 and change[far].mean() < 1.0, (change[150, 60], change[far].mean())
+
+
+def test_contact_sheet_adds_a_hinted_column_and_marks_the_click(tmp_path, tiny_generator):
+    """bench/contact_sheet.py --hint: a second column per generator, filled only for hinted photos."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from colorizer.weights import save_generator
+
+    save_generator(tiny_generator, tmp_path / "w")
+    (tmp_path / "photos").mkdir()
+    for name, colour in (("a.png", (200, 40, 40)), ("b.png", (40, 40, 200))):
+        Image.fromarray(np.full((90, 120, 3), colour, np.uint8)).save(tmp_path / "photos" / name)
+    repo = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, str(repo / "bench" / "contact_sheet.py"), "--weights", str(tmp_path / "w"), "--labels", "tiny"]
+    cmd += ["--data", str(tmp_path / "photos"), "--hint", "a.png:60,45", "--out", str(tmp_path / "sheet.png")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    sheet = np.asarray(Image.open(tmp_path / "sheet.png").convert("RGB")).astype(int)
+    assert sheet.shape == (24 + 2 * 180, 3 * 240, 3)  # grey input, tiny, tiny + hints
+    a, b = sheet[24:204], sheet[204:384]
+    assert (b[:, 480:] == 255).all()  # b has no hint: its hinted cell stays empty
+    assert (a[:, 480:] != 255).any()
+    click = a[90 - 4 : 90 + 5, 120 - 4 : 120 + 5]  # the ring's centre on the grey input (cell 120x90 at scale 1)
+    assert (click[..., 0] - click[..., 2]).mean() > 100  # filled with the photo's own red around the click
+    bad = subprocess.run([*cmd[:-4], "--hint", "no-colon", "--out", str(tmp_path / "x.png")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "NAME:X,Y" in bad.stderr

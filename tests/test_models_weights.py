@@ -118,16 +118,23 @@ def test_a_colder_temperature_decodes_towards_the_most_likely_bin(tiny_generator
 def test_resolve_weights_order(tmp_path, monkeypatch, tiny_generator):
     import colorizer.weights as W
 
-    monkeypatch.setattr(W, "REPO_WEIGHTS", tmp_path / "none")
+    save_generator(tiny_generator, tmp_path / "shipped")
+    save_generator(tiny_generator, tmp_path / "env")
+    monkeypatch.setattr(W, "REPO_WEIGHTS", tmp_path / "shipped")
     monkeypatch.setattr(W, "PACKAGED_WEIGHTS", tmp_path / "none")
     monkeypatch.delenv("COLORIZER_WEIGHTS", raising=False)
     monkeypatch.delenv("COLORIZER_HF_REPO", raising=False)
+    assert resolve_weights() == tmp_path / "shipped"
+    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path / "env"))
+    assert resolve_weights() == tmp_path / "env"  # the variable wins over what ships
+    assert resolve_weights(tmp_path / "shipped") == tmp_path / "shipped"  # and the argument over both
+    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path / "missing"))
+    with pytest.raises(WeightsNotFoundError, match="COLORIZER_WEIGHTS not found"):
+        resolve_weights()  # a typo is an error, not other weights
+    monkeypatch.setenv("COLORIZER_WEIGHTS", "")
+    monkeypatch.setattr(W, "REPO_WEIGHTS", tmp_path / "none")
     with pytest.raises(WeightsNotFoundError, match="COLORIZER_WEIGHTS"):
         resolve_weights()
-    save_generator(tiny_generator, tmp_path / "env")
-    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path / "env"))
-    assert resolve_weights() == tmp_path / "env"
-    monkeypatch.setenv("COLORIZER_WEIGHTS", str(tmp_path / "missing"))
     monkeypatch.setenv("COLORIZER_HF_REPO", "nobody/no-such-repo")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(WeightsNotFoundError, match="no-such-repo"):
