@@ -12,6 +12,7 @@ Every table names the CPU (lscpu) and its threads; time one benchmark at a time 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import subprocess
@@ -27,7 +28,7 @@ import torch
 from common import cpu_name, median_ms, photo  # (common also puts the repository on sys.path)
 from PIL import Image
 
-from colorizer import Colorizer
+from colorizer import Colorizer, efficientnet
 from colorizer.color import ab_gamut
 from colorizer.data import ImageBank
 from colorizer.inference import compose
@@ -215,7 +216,22 @@ RECIPES = {
     "unet B, v5 + scene context": dict(arch="unet_lite0_scene", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
     "unet_lite2 B, v5 recipe": dict(arch="unet_lite2", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
     "v6: unet_lite2_hints, v5 recipe": dict(arch="unet_lite2_hints", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4),
+    "v6, depthwise in bf16": dict(
+        arch="unet_lite2_hints", width=1.0, encoder_init="random", l1_weight=0.0, encoder_frozen=4, depthwise_bf16=True
+    ),
 }
+
+
+@contextlib.contextmanager
+def depthwise_precision(recipe: str):
+    """While the recipe runs: its depthwise layers' training precision on a CPU (fp32 unless the
+    recipe says ``depthwise_bf16``; colorizer.efficientnet.FP32_DEPTHWISE_TRAINING_ON_CPU)."""
+    before = efficientnet.FP32_DEPTHWISE_TRAINING_ON_CPU
+    efficientnet.FP32_DEPTHWISE_TRAINING_ON_CPU = not RECIPES[recipe].get("depthwise_bf16", False)
+    try:
+        yield
+    finally:
+        efficientnet.FP32_DEPTHWISE_TRAINING_ON_CPU = before
 
 
 def trainer(recipe: str, width: float, batch: int, crop: int, device: str | None, out: str) -> tuple[Trainer, float]:
@@ -225,11 +241,13 @@ def trainer(recipe: str, width: float, batch: int, crop: int, device: str | None
     g = torch.Generator().manual_seed(0)
     bank = ImageBank(torch.randint(0, 256, (256, 3, crop, crop), dtype=torch.uint8, generator=g), torch.ones(256), [])
     base = dict(out=out, width=width, batch=batch, crop=crop, side=crop, steps=10**9, val_every=0, ckpt_every=0, log_every=10**9)
-    tr = Trainer(TrainConfig(**{**base, **RECIPES[recipe]}), bank, None, device=device)
-    with FlopCounterMode(display=False) as fc:
-        tr.train_step()
-    for _ in range(2):
-        tr.train_step()
+    recipe_config = {k: v for k, v in RECIPES[recipe].items() if k != "depthwise_bf16"}
+    tr = Trainer(TrainConfig(**{**base, **recipe_config}), bank, None, device=device)
+    with depthwise_precision(recipe):
+        with FlopCounterMode(display=False) as fc:
+            tr.train_step()
+        for _ in range(2):
+            tr.train_step()
     return tr, fc.get_total_flops() / batch
 
 
@@ -295,16 +313,18 @@ def training(args: argparse.Namespace) -> None:
         trainers = {r: trainer(r, width, batch, args.crop, args.device, out) for r in args.recipes}
         if args.profile:
             for r, (tr, _) in trainers.items():
-                step, draw = median_ms(tr.train_step, steps), median_ms(tr.draw_batch, steps)
+                with depthwise_precision(r):
+                    step, draw, groups = median_ms(tr.train_step, steps), median_ms(tr.draw_batch, steps), profile_groups(tr, steps)
                 print(f"\n{r}, batch {batch}, {args.crop} px, {tr.dtype}: a step {step:.0f} ms ({1000 * batch / step:.1f} images/s), "
                       f"of which drawing the batch {draw:.0f} ms\n\n| group | share of self CPU time |\n|---|---|")  # fmt: skip
-                for k, share in profile_groups(tr, steps).items():
+                for k, share in groups.items():
                     print(f"| {k} | {100 * share:.1f}% |")
             return
         speeds: dict[str, list[float]] = {r: [] for r in args.recipes}
         for _ in range(args.rounds):  # interleaved, so a busy spell touches every recipe alike
             for r, (tr, _) in trainers.items():
-                speeds[r].append(images_per_second(tr, steps))
+                with depthwise_precision(r):
+                    speeds[r].append(images_per_second(tr, steps))
     print("| recipe | device | width | batch | crop | dtype | images/s | against the first | GFLOP/img | TFLOP/s | of bf16 peak |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     first = statistics.median(speeds[args.recipes[0]])

