@@ -2,7 +2,7 @@
 
     python bench/serving.py latency     # gradio_client against the running app
     python bench/serving.py click [--weights weights/v6_in_training]   # headless Chromium (Debian's, through Playwright)
-    python bench/serving.py memory [--megapixels 25 --sizes 128 192 256 384 512]
+    python bench/serving.py memory [--megapixels 25 --sizes 128 192 256 384 512] [--weights W]
 
 Each against a baseline measured in the same run: the same colourisation called directly in
 Python, or (memory) a process with the model loaded and warmed and nothing large touched yet.
@@ -11,6 +11,7 @@ Python, or (memory) a process with the model loaded and warmed and nothing large
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -136,7 +137,8 @@ def memory(args: argparse.Namespace) -> None:
             root=str(ROOT), folder=str(folder), mp=args.megapixels, kind=kind, photo=str(folder / name),
             size=size, colour=str(folder / "colour.png"), square=square.size,
         )  # fmt: skip
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        env = {**os.environ, **({"COLORIZER_WEIGHTS": args.weights} if args.weights else {})}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
         if out.returncode:
             raise SystemExit(out.stderr[-2000:])
         return float(out.stdout.split()[-1])
@@ -166,6 +168,7 @@ def main() -> None:
     p = command("memory", memory)
     p.add_argument("--megapixels", type=float, default=25.0)
     p.add_argument("--sizes", type=int, nargs="+", default=[128, 192, 256, 384, 512])
+    p.add_argument("--weights", help="the app serves these (COLORIZER_WEIGHTS); default: what ships")
     common.run(ap)
 
 
