@@ -236,6 +236,7 @@ def frontier(args: argparse.Namespace) -> None:
 
 COUNTS = (0, 1, 2, 5, 10, 20)
 SOLVERS = {"solver": {}, "global solver": {"ALPHA": 1e-4, "SIGMA": 4.0}}  # today's constants; the earlier ones
+AFTER_NETWORK = {"network, then the solver holds": {}, "network alone": {"ALPHA_AFTER_NETWORK": None}}  # hint inputs
 
 
 @contextmanager
@@ -254,8 +255,9 @@ def hint_quality(args: argparse.Namespace) -> None:
     """How much colour hints help, and whether they colour the object.
 
     Ideepcolor's protocol (Zhang et al. 2017): N random pixels hint the photo's own colour there;
-    PSNR and CIEDE2000 for N = 0 to 20 over seeds, for a network with hint inputs, and for other
-    generators today's edge-aware solver and the earlier global one. Locality on kodim04 at full
+    PSNR and CIEDE2000 for N = 0 to 20 over seeds, for a network with hint inputs (with the
+    solver holding the hints after it, and alone), and for other generators today's edge-aware
+    solver and the earlier global one. Locality on kodim04 at full
     size: one hint of the hat's colour at (256, 90); the mean CIEDE2000 change over the hat (rows
     40-140, columns 120-400) and the face (rows 300-470, columns 180-360)."""
     refs = [np.asarray(Image.fromarray(r).reduce(args.scale)) for r in load_references(args.data, args.limit)]
@@ -265,7 +267,8 @@ def hint_quality(args: argparse.Namespace) -> None:
     print("|---|" + "---|" * (len(COUNTS) + 2))
     for w in args.weights:
         col = Colorizer.from_pretrained(w, device="cpu")
-        methods = {f"{w}: network": {}} if col.hints_in_network else {f"{w}: {k}": v for k, v in SOLVERS.items()}
+        solvers = AFTER_NETWORK if col.hints_in_network else SOLVERS
+        methods = {f"{w}: {k}": v for k, v in solvers.items()}
         for label, settings in methods.items():
             with solver(settings):
                 cells = []

@@ -18,7 +18,7 @@ from PIL import Image
 from . import kernels
 from .files import atomic_write
 from .hint_map import hint_map
-from .hints import Hint, apply_hints
+from .hints import Hint, apply_hints, solver_alpha
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator, describe, fold_batchnorm
 from .precision import autocast, default_device, fast_dtype
@@ -153,9 +153,11 @@ class Colorizer:
     def render(self, L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
         """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size.
 
-        ``hints`` are spread by the solver here, unless the generator took them as input already."""
-        solve = hints and not self.hints_in_network
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab, self.config.edge_sigma))
+        ``hints`` are spread by the solver here; after a generator that took them as input, the
+        solver only holds each hint's colour around it (``hints.solver_alpha``)."""
+        alpha = solver_alpha(self.hints_in_network)
+        solve = hints and alpha is not None
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints, alpha) if solve else ab, self.config.edge_sigma))
         if dpi:
             out.info["dpi"] = dpi
         return out

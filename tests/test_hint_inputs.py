@@ -71,26 +71,37 @@ def test_training_hints_are_seeded_half_none_and_patches_of_the_photos_own_colou
 
 
 def test_the_product_gives_hints_to_a_network_that_takes_them(monkeypatch, photo):
-    """With hint inputs, hints go into the network (the solver is never called); without, the solver spreads them."""
+    """With hint inputs, hints go into the network, then the solver only holds them with its
+    lighter pull (ALPHA_AFTER_NETWORK; None: not at all); without, the solver spreads them."""
+    import colorizer.hints as hints_module
     import colorizer.inference as inference
 
-    def no_solver(*args):
-        raise AssertionError("the solver ran")
+    pulls = []
+    solve = inference.apply_hints
 
+    def spy(L, ab, hints, alpha=None):
+        pulls.append(alpha)
+        return solve(L, ab, hints, alpha)
+
+    monkeypatch.setattr(inference, "apply_hints", spy)
     grey = photo[:96, :128].mean(-1).astype(np.uint8)
+    red = [(64, 48, (200, 30, 30))]
     network = Colorizer(hint_generator("unet_lite0_hints"), device="cpu")
     with torch.no_grad():
         for p in network.generator.hints.parameters():
             p.normal_(0, 0.5)
-    monkeypatch.setattr(inference, "apply_hints", no_solver)
+    monkeypatch.setattr(hints_module, "ALPHA_AFTER_NETWORK", None)
     plain = np.asarray(network.colorize(grey, size=64))
-    hinted = network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
-    assert hinted.size == (128, 96) and not np.array_equal(plain, np.asarray(hinted))
-    assert len(network.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))], n=2)) == 2
+    hinted = network.colorize(grey, size=64, hints=red)
+    assert hinted.size == (128, 96) and not np.array_equal(plain, np.asarray(hinted)) and pulls == []  # the network alone
+    monkeypatch.setattr(hints_module, "ALPHA_AFTER_NETWORK", 1e-2)
+    held = np.asarray(network.colorize(grey, size=64, hints=red)).astype(int)
+    assert pulls == [1e-2] and held[48, 64, 0] > held[48, 64, 1] + 30  # the hinted pixel is red
+    assert len(network.colorize(grey, size=64, hints=red, n=2)) == 2
     eccv16 = GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64)
     solver = Colorizer(build_generator(eccv16, ab_gamut()).eval(), device="cpu")
-    with pytest.raises(AssertionError, match="the solver ran"):
-        solver.colorize(grey, size=64, hints=[(64, 48, (200, 30, 30))])
+    solver.colorize(grey, size=64, hints=red)
+    assert pulls[-1] == hints_module.ALPHA
 
 
 def test_training_samples_hints_validates_with_them_and_resumes_exactly(tmp_path):
