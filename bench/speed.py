@@ -29,7 +29,7 @@ from common import cpu_name, median_ms, photo  # (common also puts the repositor
 from PIL import Image
 
 from colorizer import Colorizer, efficientnet
-from colorizer.color import ab_gamut
+from colorizer.color import ab_gamut, downsample_ab, rgb_to_lab, soft_encode
 from colorizer.data import ImageBank
 from colorizer.inference import compose
 from colorizer.models import Generator, GeneratorConfig, build_generator
@@ -297,6 +297,20 @@ def profile_groups(tr: Trainer, steps: int) -> dict[str, float]:
     return {k: v / total for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
+def soft_encoding_ms(tr: Trainer, repeats: int) -> tuple[float, float]:
+    """A batch's targets soft-encoded as training does (colorizer.color.soft_encode's candidate
+    table), and by a search over every bin, the way it was done before: ms each."""
+    rgb = tr.draw_batch()[0]
+    ab = downsample_ab(rgb_to_lab(rgb.float())[:, 1:], tr.G.output_stride)
+    centres = tr.G.centres.to(ab)
+
+    def search() -> None:
+        pts = ab.movedim(1, -1).reshape(-1, 2)
+        torch.cdist(pts, centres).pow(2).topk(5, dim=1, largest=False)
+
+    return median_ms(lambda: soft_encode(ab, centres), repeats + 2), median_ms(search, repeats + 2)
+
+
 def training(args: argparse.Namespace) -> None:
     """Training throughput per recipe, or with --profile where a step spends its time.
 
@@ -315,8 +329,10 @@ def training(args: argparse.Namespace) -> None:
             for r, (tr, _) in trainers.items():
                 with depthwise_precision(r):
                     step, draw, groups = median_ms(tr.train_step, steps), median_ms(tr.draw_batch, steps), profile_groups(tr, steps)
+                table, search = soft_encoding_ms(tr, steps)
                 print(f"\n{r}, batch {batch}, {args.crop} px, {tr.dtype}: a step {step:.0f} ms ({1000 * batch / step:.1f} images/s), "
-                      f"of which drawing the batch {draw:.0f} ms\n\n| group | share of self CPU time |\n|---|---|")  # fmt: skip
+                      f"of which drawing the batch {draw:.0f} ms; the soft encoding of its targets {table:.1f} ms "
+                      f"(a search over all bins: {search:.1f} ms)\n\n| group | share of self CPU time |\n|---|---|")  # fmt: skip
                 for k, share in groups.items():
                     print(f"| {k} | {100 * share:.1f}% |")
             return

@@ -74,14 +74,28 @@ def test_gamut_bins():
 
 def test_soft_encode_uses_five_nearest_bins():
     c = ab_gamut()
-    ab = torch.tensor([[[[3.0]], [[-7.0]]]])
+    ab = torch.tensor([[[[3.0]], [[-6.0]]]])  # (at -7 the 5th and 6th nearest would tie)
     idx, w = soft_encode(ab, c)
     assert idx.shape == w.shape == (1, 5, 1, 1)
     assert torch.isclose(w.sum(), torch.tensor(1.0))
     assert (w > 0).all() and len(set(idx.flatten().tolist())) == 5
-    d2 = ((c - torch.tensor([3.0, -7.0])) ** 2).sum(1)
+    d2 = ((c - torch.tensor([3.0, -6.0])) ** 2).sum(1)
     assert set(idx.flatten().tolist()) == set(d2.argsort()[:5].tolist())
     assert idx[0, 0, 0, 0] == d2.argmin() and w[0, 0] == w.max()  # nearest first, heaviest
+
+
+def test_soft_encode_finds_exactly_the_nearest_bins_anywhere_in_the_plane():
+    """The candidate table (nearest_candidates) never misses a bin that a search over all would find:
+    random points over the whole table, points on cell corners (ties) and far outside the gamut."""
+    g = torch.Generator().manual_seed(0)
+    c = ab_gamut()
+    pts = torch.cat([torch.rand(20000, 2, generator=g) * 255.9 - 127.95, torch.randint(-127, 128, (2000, 2), generator=g).float()])
+    idx, w = soft_encode(pts.T.reshape(1, 2, -1, 1), c)
+    idx, w = idx[0, :, :, 0].T, w[0, :, :, 0].T
+    chosen = ((c[idx] - pts[:, None]) ** 2).sum(-1)
+    best = ((pts[:, None] - c) ** 2).sum(-1).topk(5, dim=1, largest=False).values
+    assert torch.allclose(chosen, best, atol=1e-3)  # the same distances, nearest first (ties may swap equal bins)
+    assert torch.allclose(w.sum(1), torch.ones(len(pts)))
 
 
 def test_rebalancing_weights_favor_rare_colors():
