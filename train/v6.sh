@@ -11,4 +11,4 @@ resume=()
 [ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
 exec "${PYTHON:-python3}" -m train.fit --data .carry/packs-v6 --out "$OUT" --arch unet_lite2_hints --encoder-init imagenet \
   --encoder-lr 0.1 --encoder-frozen 4 --l1-weight 0 --lr-g 5e-4 --warmup-steps 50 --crop 176 --side 176 \
-  --steps 37500 --val-every 500 --val-images 256 --ckpt-every 100 --seed 0 "${resume[@]}" "$@"
+  --steps 31250 --val-every 500 --val-images 256 --ckpt-every 100 --seed 0 "${resume[@]}" "$@"
