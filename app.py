@@ -230,10 +230,11 @@ def gallery(group: str) -> list[str]:
 
 def controls(model: Colorizer | None) -> tuple[gr.Slider, gr.Radio]:
     """Vividness and working resolution, starting at the model's own settings."""
-    size = model.config.size if model and model.config.size in SIZES else 128
-    size_radio = gr.Radio(list(SIZES), value=size, label="Working resolution (short side, px)", elem_id="size")
+    size = model.config.size if model and model.config.size else 128
+    sizes = sorted({*SIZES, size})  # the model's own (calibrated) size is always a choice
+    size_radio = gr.Radio(sizes, value=size, label="Working resolution (short side, px)", elem_id="size")
     # gr.Radio documents every choice as a string to API clients; these are the integers it takes
-    size_radio.api_info = lambda: {"enum": list(SIZES), "title": "Working resolution", "type": "integer"}
+    size_radio.api_info = lambda: {"enum": sizes, "title": "Working resolution", "type": "integer"}
     default = default_vividness(model.config) if model else None
     vividness = gr.Slider(
         0.0,

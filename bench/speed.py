@@ -40,9 +40,10 @@ from colorizer.video import SMOOTHING, colorize_frames
 # --- inference ------------------------------------------------------------------------------
 ARCHITECTURES = {
     "ECCV16 width 0.5 (v3)": ("eccv16", 0.5),
-    "U-Net on EfficientNet-Lite0, width 1.0 (v4, default)": ("unet_lite0", 1.0),
+    "U-Net on EfficientNet-Lite0, width 1.0 (v4)": ("unet_lite0", 1.0),
     "the same with scene context (issue 25's arm)": ("unet_lite0_scene", 1.0),
     "U-Net on EfficientNet-Lite2, width 1.0 (issue 25's arm)": ("unet_lite2", 1.0),
+    "the same with hint inputs (v6, default)": ("unet_lite2_hints", 1.0),
 }
 
 

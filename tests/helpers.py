@@ -92,6 +92,9 @@ def tiny_config(out, **kw) -> TrainConfig:
         log_every=1,
         warmup_steps=2,
         decay_from=1.0,
+        lr_g=1e-4,
+        l1_weight=10.0,  # the tests' losses have every term the trainer logs
+        encoder_frozen=0,
     )
     return TrainConfig(**{**base, **kw})
 

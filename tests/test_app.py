@@ -59,6 +59,19 @@ def test_importing_the_app_loads_no_model():
     assert app.loaded.cache_info().currsize == 0  # the model loads on first use, not at import
 
 
+def test_the_page_starts_at_the_models_own_working_size():
+    """The calibrated default (the 0.7x rule) holds at the weights' working size, so the page must
+    offer and start at it even where it is not one of the usual choices (v6: 176)."""
+    import app
+    from colorizer import Colorizer
+
+    model = Colorizer.from_pretrained(REPO / "weights")
+    _, size = app.controls(model)
+    assert size.value == model.config.size
+    assert model.config.size in [c[1] for c in size.choices]
+    assert size.api_info()["enum"] == sorted({*app.SIZES, model.config.size})
+
+
 def test_colorize_keeps_size(server, tmp_path, photo):
     grey = np.asarray(Image.fromarray(photo).convert("L").resize((300, 200)))
     (before, after), table, download, notes, footer = call(server.client(), save(tmp_path, "g.png", grey))

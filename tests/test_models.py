@@ -22,7 +22,7 @@ def test_registry_names_the_architectures():
     assert {"eccv16", "unet_lite0", "unet_lite2", "unet_lite0_scene"} <= set(GENERATORS)
     with pytest.raises(ValueError, match="unknown generator architecture 'nope'"):
         GeneratorConfig.from_dict({"arch": "nope"})
-    assert GeneratorConfig(num_bins=262).arch == "unet_lite0"  # the product's defaults
+    assert GeneratorConfig(num_bins=262).arch == "unet_lite0"  # the smallest; every export writes its own
     assert GeneratorConfig.from_dict({"num_bins": 313, "width": 0.5}).arch == "eccv16"  # a config from before the registry
 
 

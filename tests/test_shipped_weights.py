@@ -15,10 +15,10 @@ def shipped() -> Colorizer:
 
 
 def test_both_shipped_generators_load_and_default_to_the_product_rule(shipped):
-    """v4 (the default) and v5 beside it place their default where general photos reach 0.7x their
-    colourfulness. Whether they colourise well is the gate's question (python -m train.gate)."""
-    v5 = Colorizer.from_pretrained(REPO_WEIGHTS / "unet_lite0_v5", device="cpu")
-    for col in (v5, shipped):
+    """v6 (the default), v4 and v5 beside it place their default where general photos reach 0.7x
+    their colourfulness. Whether they colourise well is the gate's question (python -m train.gate)."""
+    beside = [Colorizer.from_pretrained(REPO_WEIGHTS / name, device="cpu") for name in ("unet_lite0_v4", "unet_lite0_v5")]
+    for col in (*beside, shipped):
         assert col.config.extra["calibration"]["target"] == 0.7 and col.decoding().vividness == col.config.vividness
         assert col.colorize(np.zeros((40, 60), np.uint8)).size == (60, 40)
 

@@ -9,7 +9,7 @@ general photos of the validation pack (the ImageNet and BSDS folders: photos lik
 held out by path) it prints every setting and, with --write, stores in generator.json:
 
 * the frontier (colorizer/vividness.py): from the most accurate setting, the most accurate way
-  to reach each colourfulness, bolder (up to --max-colorfulness, 1.2x the photos' own) and
+  to reach each colourfulness, bolder (up to --max-colorfulness, the photos' own colourfulness) and
   paler, which the vividness control moves along;
 * the default, a product setting the same for every generator: the place on that scale where
   the photos reach --target (0.7) x their own colourfulness, so generators are compared, and
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--all-photos", action="store_true", help="every validation photo, not only the general ones")
     ap.add_argument("--lam", type=float, default=0.5, help="rebalancing lambda used in training")
     ap.add_argument("--target", type=float, default=0.7, help="the default's colourfulness, as a fraction of the photos' own")
-    ap.add_argument("--max-colorfulness", type=float, default=1.2, help="the scale's bold end at most this fraction of the photos' own")
+    ap.add_argument("--max-colorfulness", type=float, default=1.0, help="the scale's bold end at most this fraction of the photos' own")
     ap.add_argument("--write", action="store_true", help="store the frontier and the default in generator.json")
     ap.add_argument("--working-size", type=int, default=None, help="with --write, also store this default working size")
     args = ap.parse_args(argv)

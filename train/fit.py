@@ -1,7 +1,9 @@
-"""Train the colouriser: by default the shipped recipe, a U-Net on the ImageNet EfficientNet-Lite0.
+"""Train the colouriser: by default the shipped recipe (v6), a U-Net with hint inputs on the ImageNet EfficientNet-Lite2.
 
-    python -m train.fit --data .carry/packs --out runs/b --init weights/unet_lite0 --minutes 62   # v4's stage B
-    python -m train.fit --data .carry/packs --out runs/a --encoder-lr 0 --cache-features --steps 3000   # stage A
+    python -m train.fit --data .carry/packs-v6 --out runs/v6 --steps 31250   # v6 (train/v6.sh: in the background, resumed)
+    python -m train.fit --data .carry/packs --out runs/b --arch unet_lite0 --init weights/unet_lite0 --minutes 62 \
+        --encoder-frozen 0 --l1-weight 10 --lr-g 1e-4 --crop 128 --side 128 --warmup-steps 20   # v4's stage B
+    python -m train.fit --data .carry/packs --out runs/a --arch unet_lite0 --encoder-lr 0 --cache-features --steps 3000   # stage A
     python -m train.fit --data .carry/packs --out runs/e --arch eccv16 --width 0.5 --lr-g 3e-4 --minutes 9   # ECCV16
     python -m train.fit ... --adv-weight 0.05 --adv-start 0.6   # with the GAN's adversarial loss
     python -m train.fit ... --init weights --l1-weight 0 --encoder-frozen 4   # issue 25's faster stage B (1.77x on a CPU)
