@@ -23,7 +23,6 @@ from colorizer.files import IMAGE_SUFFIXES
 from colorizer.models import describe
 from colorizer.serve import (
     METRIC_HEADERS,
-    SIZES,
     DiskBudget,
     Limits,
     Refused,
@@ -32,6 +31,7 @@ from colorizer.serve import (
     describe_hints,
     upload_path,
     user_message,
+    working_sizes,
 )
 from colorizer.vividness import default_vividness
 from colorizer.weights import WeightsNotFoundError
@@ -135,7 +135,7 @@ def colorize_api(
 ) -> tuple[tuple[gr.FileData, gr.FileData], dict, gr.FileData, str, str]:
     """The ``/colorize`` endpoint: only the image (an upload) is required.
 
-    size: working resolution, one of 128, 192, 256, 384, 512 (default: the model's);
+    size: working resolution, one of 128, 192, 256, 384, 512 or the model's own (the default);
     vividness: colour intensity from 0 (cautious) to 1 (bold) (default: the calibrated setting);
     temperature: for experts and old scripts, 0.2 to 1.0, instead of vividness.
     Returns the before/after pair, the metrics table, the full-resolution PNG, notes and a footer.
@@ -171,7 +171,7 @@ def clear_hints():
 def show_alternatives(image, size, vividness, hints, seed):
     """Four different plausible colourisations (seeded) to pick from.
 
-    size: one of 128, 192, 256, 384, 512 (a number or its text); vividness: 0 to 1; seed: 0 to 2**31 - 1.
+    size: one of 128, 192, 256, 384, 512 or the model's own (a number or its text); vividness: 0 to 1; seed: 0 to 2**31 - 1.
     """
     alts, choice = ready(image).alternatives(image, size, vividness, hints, seed)
     return [(a, f"alternative {i + 1}") for i, a in enumerate(alts)], choice
@@ -188,7 +188,7 @@ def pick_alternative(image, choice: dict, evt: gr.SelectData):
 def alternatives_api(image: gr.FileData, size: int | None = None, vividness: float | None = None, seed: int = 0) -> list[gr.FileData]:
     """The ``/alternatives`` endpoint: four different plausible colourisations of the image (an upload), as PNGs.
 
-    size: one of 128, 192, 256, 384, 512 (default: the model's); vividness: 0 to 1 (default: calibrated);
+    size: one of 128, 192, 256, 384, 512 or the model's own (the default); vividness: 0 to 1 (default: calibrated);
     seed: 0 to 2**31 - 1 (the same seed gives the same four).
     """
     image = upload_path(image, get_upload_folder())
@@ -231,7 +231,7 @@ def gallery(group: str) -> list[str]:
 def controls(model: Colorizer | None) -> tuple[gr.Slider, gr.Radio]:
     """Vividness and working resolution, starting at the model's own settings."""
     size = model.config.size if model and model.config.size else 128
-    sizes = sorted({*SIZES, size})  # the model's own (calibrated) size is always a choice
+    sizes = working_sizes(size)
     size_radio = gr.Radio(sizes, value=size, label="Working resolution (short side, px)", elem_id="size")
     # gr.Radio documents every choice as a string to API clients; these are the integers it takes
     size_radio.api_info = lambda: {"enum": sizes, "title": "Working resolution", "type": "integer"}

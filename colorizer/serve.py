@@ -43,7 +43,7 @@ from .video import VideoError, VideoLimits, colorize_video_steps
 
 log = logging.getLogger("colorizer.serve")
 
-SIZES = (128, 192, 256, 384, 512)  # working sizes (short side) the page offers
+SIZES = (128, 192, 256, 384, 512)  # working sizes (short side) the page offers, beside the model's own
 TEMPERATURES = (0.2, 1.0)  # the range /colorize's expert ``temperature`` accepts
 METRIC_HEADERS = ["", "PSNR", "SSIM", "ΔE2000", "Colourful"]
 UNEXPECTED = "Something went wrong with this request on the server; nothing was kept. Try another file or setting."
@@ -102,6 +102,11 @@ class Limits:
 # --- the door: every value a client sends, checked with the ranges the page offers ---------------
 
 
+def working_sizes(own: int) -> list[int]:
+    """The working sizes a request may ask for: SIZES and the model's own (where its vividness was calibrated)."""
+    return sorted({*SIZES, own})
+
+
 def check_size(size, default: int) -> int:
     """A working size from SIZES (a number or its text, as radio buttons send it); None: ``default``."""
     if size is None:
@@ -112,8 +117,8 @@ def check_size(size, default: int) -> int:
             value = int(size)
         except ValueError:
             pass
-    if value not in SIZES and value != default:
-        raise Refused(f"The working resolution must be one of {', '.join(map(str, SIZES))} (pixels, short side).")
+    if value not in working_sizes(default):
+        raise Refused(f"The working resolution must be one of {', '.join(map(str, working_sizes(default)))} (pixels, short side).")
     return value
 
 

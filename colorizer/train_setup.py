@@ -21,7 +21,7 @@ from .weights import load_discriminator, load_generator
 
 
 def start_generator(cfg, init: str | None) -> tuple[Generator, list[float] | None]:
-    """The generator to train (``cfg``: a TrainConfig) and the start's calibration (its logit bias).
+    """The generator to train, in training mode (``cfg``: a TrainConfig), and the start's calibration (its logit bias).
 
     A warm start keeps its calibration aside: the losses see the raw distribution, while validation
     and exports decode as the start was shipped.
@@ -38,13 +38,14 @@ def start_generator(cfg, init: str | None) -> tuple[Generator, list[float] | Non
         G = build_generator(config, ab_gamut())
         if isinstance(G, UNetLite0) and cfg.encoder_init != "random":
             G.load_imagenet_encoder(None if cfg.encoder_init == "imagenet" else cfg.encoder_init)
+    G.train()
     encoder = getattr(G, "encoder", None)
-    if cfg.train_only:
+    if cfg.train_only:  # the rest stays exactly as it was, its BatchNorm statistics included
         part = getattr(G, cfg.train_only, None)
         if not isinstance(part, torch.nn.Module):
             raise ValueError(f"--train-only {cfg.train_only}: {G.name} has no such part (a hint network's is 'hints')")
-        G.requires_grad_(False)
-        part.requires_grad_(True)
+        G.requires_grad_(False).eval()
+        part.requires_grad_(True).train()
     elif encoder is not None and cfg.encoder_lr == 0:
         encoder.requires_grad_(False)
     elif encoder is not None and cfg.encoder_frozen:

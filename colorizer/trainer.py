@@ -115,10 +115,6 @@ class Trainer:
 
         # the networks: G trains, D judges, the EMA copy of G is validated and exported
         G, calibration = start_generator(cfg, init)
-        G.train()
-        if cfg.train_only:  # the fixed parts keep their BatchNorm statistics too
-            G.eval()
-            getattr(G, cfg.train_only).train()
         self.G, self.D = G.to(self.device), start_discriminator(cfg, init)
         self.D = self.D.to(self.device) if self.D is not None else None
         self.G = self.G.to(memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
@@ -209,7 +205,7 @@ class Trainer:
         L, ab = lab[:, :1], lab[:, 1:]
         L = L.contiguous(memory_format=torch.channels_last)
         # a generator with hint inputs learns from hints sampled from the photo itself (hint_map.py)
-        hints = (sample_hints(ab, self.gen, None, cfg.no_hints, cfg.hint_points_p),) if self.G.takes_hints else ()
+        hints = (sample_hints(ab, self.gen, none_share=cfg.no_hints, points_p=cfg.hint_points_p),) if self.G.takes_hints else ()
         with autocast(dev, self.dtype):
             logits = self.G_train(L if feats is None else feats, *hints)
         adv_on = self.D is not None and self.progress() >= cfg.adv_start

@@ -64,12 +64,13 @@ def test_the_page_starts_at_the_models_own_working_size():
     offer and start at it even where it is not one of the usual choices (v6: 176)."""
     import app
     from colorizer import Colorizer
+    from colorizer.serve import SIZES
 
     model = Colorizer.from_pretrained(REPO / "weights")
     _, size = app.controls(model)
     assert size.value == model.config.size
     assert model.config.size in [c[1] for c in size.choices]
-    assert size.api_info()["enum"] == sorted({*app.SIZES, model.config.size})
+    assert size.api_info()["enum"] == sorted({*SIZES, model.config.size})
 
 
 def test_colorize_keeps_size(server, tmp_path, photo):

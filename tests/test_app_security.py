@@ -161,12 +161,15 @@ def test_an_unreadable_upload_gets_a_message_without_the_server_path(server, tmp
 
 
 def test_working_size_is_bounded(server, grey):
+    own = json.loads((REPO / "weights" / "generator.json").read_text())["size"]  # the shipped model's (v6: 176)
     image = upload(server, grey)
-    for size in (4096, 1024, 0, -128, 129, 1e9, NAN, "big", True):
+    for size in (4096, 1024, 0, -128, 129, own - 1, own + 1, 1e9, NAN, "big", True):
         kind, payload = colorize(server, image, size=size)
         assert kind == "error" and "working resolution must be one of" in error_text(payload), (size, payload)
-    kind, payload = colorize(server, image, size=512)
-    assert kind == "complete" and after_size(payload) == (72, 48)
+        assert str(own) in error_text(payload)  # the page's own choice is named among the allowed ones
+    for size in (512, own, str(own)):  # the model's own size is a choice too, as a number or the radio's text
+        kind, payload = colorize(server, image, size=size)
+        assert kind == "complete" and after_size(payload) == (72, 48), (size, payload)
 
 
 # Hostile values for every argument: numbers of every kind, text, lists, objects, server paths.
