@@ -236,9 +236,6 @@ def frontier(args: argparse.Namespace) -> None:
 
 COUNTS = (0, 1, 2, 5, 10, 20)
 SOLVERS = {"solver": {}, "global solver": {"ALPHA": 1e-4, "SIGMA": 4.0}}  # today's constants; the earlier ones
-AFTER_NETWORK = {"network, then the solver holds": {}, "network alone": {"ALPHA_AFTER_NETWORK": None}}  # hint inputs
-
-
 @contextmanager
 def solver(settings: dict):
     old = {k: getattr(hints, k) for k in settings}
@@ -255,21 +252,25 @@ def hint_quality(args: argparse.Namespace) -> None:
     """How much colour hints help, and whether they colour the object.
 
     Ideepcolor's protocol (Zhang et al. 2017): N random pixels hint the photo's own colour there;
-    PSNR and CIEDE2000 for N = 0 to 20 over seeds, for a network with hint inputs (with the
-    solver holding the hints after it, and alone), and for other generators today's edge-aware
-    solver and the earlier global one. Locality on kodim04 at full
+    PSNR and CIEDE2000 for N = 0 to 20 over seeds, for a network with hint inputs (as shipped,
+    with hint_spread.py after it, and alone), and for other generators today's edge-aware
+    solver and the earlier global one; then the first method against each other, photo by photo
+    (each photo's mean over the seeds), with standard errors. Locality on kodim04 at full
     size: one hint of the hat's colour at (256, 90); the mean CIEDE2000 change over the hat (rows
     40-140, columns 120-400) and the face (rows 300-470, columns 180-360)."""
     refs = [np.asarray(Image.fromarray(r).reduce(args.scale)) for r in load_references(args.data, args.limit)]
-    kodim04 = np.asarray(Image.open(Path(args.data) / "kodim04.png").convert("RGB"))
+    kodim04 = np.asarray(Image.open(args.kodim04).convert("RGB"))
     print(f"CPU: {common.cpu_name()}; {args.data}: {len(refs)} photos at {refs[0].shape[1]}x{refs[0].shape[0]}, {args.seeds} seeds\n")
     print("| method | " + " | ".join(f"N={n}: PSNR / CIEDE2000" for n in COUNTS) + " | kodim04: hat change | face change |")
     print("|---|" + "---|" * (len(COUNTS) + 2))
+    scores = {}  # method -> N -> CIEDE2000 per photo, the mean over seeds
     for w in args.weights:
         col = Colorizer.from_pretrained(w, device="cpu")
-        solvers = AFTER_NETWORK if col.hints_in_network else SOLVERS
-        methods = {f"{w}: {k}": v for k, v in solvers.items()}
-        for label, settings in methods.items():
+        if col.hints_in_network:
+            methods = {"network, then the spread (shipped)": (col.colorize, {}), "network alone": (partial(network_alone, col), {})}
+        else:
+            methods = {name: (col.colorize, settings) for name, settings in SOLVERS.items()}
+        for name, (colorize, settings) in methods.items():
             with solver(settings):
                 cells = []
                 for n in COUNTS:
@@ -279,12 +280,25 @@ def hint_quality(args: argparse.Namespace) -> None:
                         for ref in refs:
                             ys, xs = rng.integers(0, ref.shape[0], n), rng.integers(0, ref.shape[1], n)
                             hs = [(float(x), float(y), tuple(int(v) for v in ref[y, x])) for x, y in zip(xs, ys)]
-                            out = np.asarray(col.colorize(ref, hints=hs))
+                            out = np.asarray(colorize(ref, hints=hs))
                             p.append(psnr(out, ref))
                             d.append(ciede2000(out, ref))
                     cells.append(f"{np.mean(p):.2f} / {np.mean(d):.2f}")
-                hat, face = hint_locality(col, kodim04)
-            print(f"| {label} | " + " | ".join(cells) + f" | {hat:.2f} | {face:.2f} |", flush=True)
+                    scores.setdefault(f"{w}: {name}", {})[n] = np.reshape(d, (args.seeds, len(refs))).mean(0)
+                hat, face = hint_locality(colorize, kodim04)
+            print(f"| {w}: {name} | " + " | ".join(cells) + f" | {hat:.2f} | {face:.2f} |", flush=True)
+    first, *others = scores
+    for other in others:
+        diffs = (paired_difference(scores[first][n], scores[other][n]) for n in COUNTS[1:])
+        print(f"\n{first} - {other}, CIEDE2000 photo by photo (SE), N = {'/'.join(map(str, COUNTS[1:]))}: "
+              + ", ".join(f"{m:+.2f} ({se:.2f})" for m, se in diffs))  # fmt: skip
+
+
+def network_alone(col: Colorizer, image, hints: list | None = None) -> Image.Image:
+    """What a generator with hint inputs makes of the hints by itself, before hint_spread.py."""
+    L, _ = col.read(image)
+    small = col.working_l(L, col.config.size)
+    return col.render(L, col.decode(col.working_logits(small, col.hint_map(L, hints, small)))[0])
 
 
 def alternatives(args: argparse.Namespace) -> None:
@@ -362,6 +376,7 @@ def main() -> None:
     p = command("hints", hint_quality)
     p.add_argument("--weights", nargs="+", default=["weights"])
     p.add_argument("--data", default=kodak)
+    p.add_argument("--kodim04", default=str(Path(kodak) / "kodim04.png"), help="the photo of the locality check")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--limit", type=int, default=None, help="photos to use at most")
     p.add_argument("--scale", type=int, default=2, help="photos downscaled by this (Kodak24 at 384x256 by default)")

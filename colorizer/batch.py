@@ -126,7 +126,7 @@ def colorize_files(
                 reads.append(reader.submit(colorizer.read, jobs[i + READ_AHEAD][0]))
             try:
                 L, dpi = read.result()
-                ab = colorizer.decode(colorizer.photo_logits(L, size, hints), decoding)[0]
+                ab = colorizer.photo_ab(L, size, decoding, hints)
                 image = colorizer.render(L, ab, hints, dpi=dpi)
             except FAILURES as e:
                 fail(src, dst, e)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -76,16 +77,17 @@ def score_as_shipped(colorizer: Colorizer, refs: list[np.ndarray]) -> list[dict[
 HAT, FACE, CLICK = (slice(40, 140), slice(120, 400)), (slice(300, 470), slice(180, 360)), (256, 90)
 
 
-def hint_locality(colorizer: Colorizer, kodim04: np.ndarray) -> tuple[float, float]:
-    """(mean change over the hat, over the face) when one hint of the hat's colour is clicked on it.
+def hint_locality(colorize: Callable, kodim04: np.ndarray) -> tuple[float, float]:
+    """(mean change over the hat, over the face) when one hint of the hat's colour is clicked on it;
+    ``colorize(image, hints=...)``: a Colorizer's, say.
 
     A hint that colours its object changes the hat by about 10 and the face by at most 1.5."""
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     x, y = CLICK
     colour = tuple(int(v) for v in kodim04[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).mean(0))
-    plain = rgb2lab(np.asarray(colorizer.colorize(kodim04)))
-    change = deltaE_ciede2000(plain, rgb2lab(np.asarray(colorizer.colorize(kodim04, hints=[(float(x), float(y), colour)]))))
+    plain = rgb2lab(np.asarray(colorize(kodim04)))
+    change = deltaE_ciede2000(plain, rgb2lab(np.asarray(colorize(kodim04, hints=[(float(x), float(y), colour)]))))
     return float(change[HAT].mean()), float(change[FACE].mean())
 
 

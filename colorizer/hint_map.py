@@ -29,19 +29,23 @@ MAX_POINTS = 32
 MAX_PATCH = 9
 
 
-def hint_map(L: torch.Tensor, hints: list[Hint] | None, shape: tuple[int, int]) -> torch.Tensor:
-    """Full-resolution L (H, W) and a user's hints -> the (1, 3, h, w) map at the working ``shape``.
-
-    Each hint's colour is taken at its pixel's own L and gamut-mapped (as the solver does), then
-    written over a CLICK_PATCH square around the click's place at the working size.
-    """
+def hint_cells(L: torch.Tensor, hints: list[Hint] | None, shape: tuple[int, int]) -> list[tuple[int, int, float, float]]:
+    """(row, column, a, b) per hint on a ``shape`` grid over full-resolution L (H, W): the cell its
+    pixel falls in, and its colour at the pixel's own L, gamut-mapped (as the solver takes it)."""
     h, w = shape
-    out = torch.zeros(1, 3, h, w)
     H, W = L.shape
+    return [
+        (min(max(round((y + 0.5) * h / H - 0.5), 0), h - 1), min(max(round((x + 0.5) * w / W - 0.5), 0), w - 1), a, b)
+        for x, y, a, b in hint_targets(L, hints or [])
+    ]
+
+
+def hint_map(L: torch.Tensor, hints: list[Hint] | None, shape: tuple[int, int]) -> torch.Tensor:
+    """Full-resolution L (H, W) and a user's hints -> the (1, 3, h, w) map at the working ``shape``:
+    each hint's colour written over a CLICK_PATCH square around its cell."""
+    out = torch.zeros(1, 3, *shape)
     r = CLICK_PATCH // 2
-    for x, y, a, b in hint_targets(L, hints or []):
-        cx = min(max(round((x + 0.5) * w / W - 0.5), 0), w - 1)
-        cy = min(max(round((y + 0.5) * h / H - 0.5), 0), h - 1)
+    for cy, cx, a, b in hint_cells(L, hints, shape):
         ys, xs = slice(max(cy - r, 0), cy + r + 1), slice(max(cx - r, 0), cx + r + 1)
         out[0, 0, ys, xs] = a / AB_SCALE
         out[0, 1, ys, xs] = b / AB_SCALE

@@ -29,13 +29,6 @@ ALPHA = 3e-3
 BETA = 1e3  # how hard a hint holds its colour
 RADIUS = 4.0  # grid cells around a hint that take its colour (those of the hint's own tone)
 SIGMA = 2.0  # L difference (L* units) at which a neighbour link weakens to exp(-1/2): edges stop colour
-# After a generator that takes the hints as input (hint_map.py) has spread them, the solver only
-# holds each hint's colour around it, pulled harder to the network's result so that it does not
-# spread them a second time. v6 at 346k images, Kodak24 at 384x256, N = 1/2/5/10/20 hints
-# (python bench/quality.py hints --weights weights/v6_in_training --seeds 3): the network alone
-# 10.30/9.80/8.90/8.06/7.47 CIEDE2000, with this 10.23/9.70/8.76/7.83/7.11, and one hint on
-# kodim04's hat still leaves the face (1.25 of change, 0.88 alone). None: the network alone.
-ALPHA_AFTER_NETWORK: float | None = 1e-2
 
 Hint = tuple[float, float, tuple[int, int, int]]  # (x, y, (r, g, b)) in full-image pixels
 
@@ -69,18 +62,12 @@ def _grid_laplacian(Lg: np.ndarray) -> sp.csr_matrix:
     return off - sp.diags(np.asarray(off.sum(axis=1)).ravel())
 
 
-def solver_alpha(network_took_hints: bool) -> float | None:
-    """How hard the solver pulls towards the prediction, or None when the hints need no solver."""
-    return ALPHA_AFTER_NETWORK if network_took_hints else ALPHA
-
-
-def apply_hints(L: torch.Tensor, ab_prior: torch.Tensor, hints: list[Hint], alpha: float | None = None) -> torch.Tensor:
+def apply_hints(L: torch.Tensor, ab_prior: torch.Tensor, hints: list[Hint]) -> torch.Tensor:
     """Full-resolution L (H, W) + low-resolution prior ab (2, h, w) -> ab (2, gh, gw) honouring hints.
 
-    ``alpha``: the pull towards the prior (default ALPHA; ``solver_alpha`` says which)."""
+    For generators without hint inputs (those with them: hint_spread.py)."""
     if not hints:
         return ab_prior
-    alpha = ALPHA if alpha is None else alpha
     H, W = L.shape
     scale = min(1.0, GRID / max(H, W))
     gh, gw = max(2, round(H * scale)), max(2, round(W * scale))
@@ -97,10 +84,10 @@ def apply_hints(L: torch.Tensor, ab_prior: torch.Tensor, hints: list[Hint], alph
         near = ((yy - gy) ** 2 + (xx - gx) ** 2 <= max(RADIUS, 0.75) ** 2) & (np.abs(Lg - Lg[round(gy), round(gx)]) < SIGMA)
         pin[near.ravel()] = BETA
         target[:, near.ravel()] = np.array([[a], [b]])
-    A = (_grid_laplacian(Lg) + sp.diags(alpha + pin)).tocsr()
+    A = (_grid_laplacian(Lg) + sp.diags(ALPHA + pin)).tocsr()
     precond = sp.diags(1.0 / A.diagonal())
     out = np.empty((2, n))
     for c in range(2):
-        rhs = alpha * prior[c].ravel() + pin * target[c]
+        rhs = ALPHA * prior[c].ravel() + pin * target[c]
         out[c], _ = cg(A, rhs, x0=prior[c].ravel(), M=precond, rtol=1e-6, maxiter=2000)
     return torch.from_numpy(out.reshape(2, gh, gw)).float()

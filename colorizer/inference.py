@@ -18,7 +18,8 @@ from PIL import Image
 from . import kernels
 from .files import atomic_write
 from .hint_map import hint_map
-from .hints import Hint, apply_hints, solver_alpha
+from .hint_spread import spread_hints
+from .hints import Hint, apply_hints
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator, describe, fold_batchnorm
 from .precision import autocast, default_device, fast_dtype
@@ -100,8 +101,26 @@ class Colorizer:
 
     @property
     def hints_in_network(self) -> bool:
-        """True when the generator takes hints as input (hint_map.py); else the solver spreads them (hints.py)."""
+        """True when the generator takes hints as input (hint_map.py, then hint_spread.py); else the
+        solver spreads them (hints.py)."""
         return self.generator.takes_hints
+
+    @torch.inference_mode()
+    def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """For a generator that takes hints, from one encoder pass over L (1, 1, h, w) at working size:
+        the automatic logits, the hinted ones and the automatic pixel features (hint_spread.py)."""
+        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
+        with autocast(self.device, self.dtype):
+            feats = self.generator.encode(x)
+            plain = self.generator.pixel_features(feats)
+            hinted = self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))
+            return self.generator.head(plain), self.generator.head(hinted), plain
+
+    def hinted_ab(self, L: torch.Tensor, small: torch.Tensor, hints: list[Hint], decoding: Decoding | None = None) -> torch.Tensor:
+        """ab (2, h, w) of full-resolution L with hints, for a generator that takes them: the hint
+        network's colour, spread over the hinted objects (hint_spread.py). ``small``: L at working size."""
+        plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
+        return spread_hints(L, features[0].float().cpu(), self.decode(plain, decoding)[0], self.decode(hinted, decoding)[0], hints)
 
     @torch.inference_mode()
     def working_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
@@ -122,9 +141,9 @@ class Colorizer:
         return (decoding or self.decoding()).ab(self.generator, logits).cpu()
 
     @torch.inference_mode()
-    def working_ab(self, L: torch.Tensor, decoding: Decoding | None = None, hint_map: torch.Tensor | None = None) -> torch.Tensor:
+    def working_ab(self, L: torch.Tensor, decoding: Decoding | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size -> ab (B, 2, h/s, w/s), float32 on the CPU (s: output stride)."""
-        return self.decode(self.working_logits(L, hint_map), decoding)
+        return self.decode(self.working_logits(L), decoding)
 
     def working_l(self, L: torch.Tensor, size: int) -> torch.Tensor:
         """Full-resolution L (H, W) -> (1, 1, h, w) at the working size, antialiased."""
@@ -136,28 +155,32 @@ class Colorizer:
         std = to_standard(open_image(image, self.max_pixels))
         return lightness(std), std.info.get("dpi")
 
-    def photo_logits(self, L: torch.Tensor, size: int | None = None, hints: list[Hint] | None = None) -> torch.Tensor:
-        """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's);
-        ``hints`` go into a generator that takes them (else ``render`` applies them)."""
-        small = self.working_l(L, size or self.config.size)
-        return self.working_logits(small, self.hint_map(L, hints, small))
+    def photo_logits(self, L: torch.Tensor, size: int | None = None) -> torch.Tensor:
+        """Full-resolution L (H, W) -> bin logits (1, Q, h, w) at the working size (default: the model's)."""
+        return self.working_logits(self.working_l(L, size or self.config.size))
 
     def hint_map(self, L: torch.Tensor, hints: list[Hint] | None, small: torch.Tensor) -> torch.Tensor | None:
         """The network's hint input for full-resolution L at ``small``'s size, or None (no hints, or no hint inputs)."""
         return hint_map(L, hints, tuple(small.shape[-2:])) if hints and self.hints_in_network else None
 
-    def photo_ab(self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None) -> torch.Tensor:
-        """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU."""
-        return self.working_ab(self.working_l(L, size or self.config.size), decoding)[0]
+    def photo_ab(
+        self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None, hints: list[Hint] | None = None
+    ) -> torch.Tensor:
+        """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU.
+
+        ``hints`` are spread here by a generator that takes them; for others ``render`` applies them."""
+        small = self.working_l(L, size or self.config.size)
+        if hints and self.hints_in_network:
+            return self.hinted_ab(L, small, hints, decoding)
+        return self.working_ab(small, decoding)[0]
 
     def render(self, L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
         """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size.
 
-        ``hints`` are spread by the solver here; after a generator that took them as input, the
-        solver only holds each hint's colour around it (``hints.solver_alpha``)."""
-        alpha = solver_alpha(self.hints_in_network)
-        solve = hints and alpha is not None
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints, alpha) if solve else ab, self.config.edge_sigma))
+        ``hints`` are spread by the solver here, for a generator that does not take them (one that
+        does has spread them already: ``photo_ab``)."""
+        solve = hints and not self.hints_in_network
+        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab, self.config.edge_sigma))
         if dpi:
             out.info["dpi"] = dpi
         return out
@@ -206,7 +229,13 @@ class Colorizer:
 
     def _alternatives(self, image, which, seed: int, size: int | None, decoding: Decoding, hints: list[Hint] | None) -> list[Image.Image]:
         L, dpi = self.read(image)
-        abs_ = self.alternatives(self.photo_logits(L, size, hints), max(which) + 1, seed, decoding, only=set(which))
+        small, n, only = self.working_l(L, size or self.config.size), max(which) + 1, set(which)
+        if hints and self.hints_in_network:  # each alternative of the automatic and the hinted result, spread alike
+            plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
+            pairs = zip(self.alternatives(plain, n, seed, decoding, only), self.alternatives(hinted, n, seed, decoding, only))
+            abs_ = [spread_hints(L, features[0].float().cpu(), a, b, hints) for a, b in pairs]
+        else:
+            abs_ = self.alternatives(self.working_logits(small), n, seed, decoding, only)
         outs = []
         for k, ab in zip(which, abs_):
             out = self.render(L, ab, hints, dpi)
@@ -262,16 +291,15 @@ class Colorizer:
         Ls, dpis = zip(*(self.read(image) for image in images))
         smalls = [self.working_l(L, size) for L in Ls]
         hints = hints or [None] * len(Ls)
-        maps = [self.hint_map(L, h, s) for L, h, s in zip(Ls, hints, smalls)]
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
         groups: dict[tuple[int, int], list[int]] = {}
-        for i, s in enumerate(smalls):
-            groups.setdefault(tuple(s.shape[-2:]), []).append(i)
+        for i, (L, s, h) in enumerate(zip(Ls, smalls, hints)):
+            if h and self.hints_in_network:
+                abs_[i] = self.hinted_ab(L, s, h, decoding)
+            else:
+                groups.setdefault(tuple(s.shape[-2:]), []).append(i)
         for idx in groups.values():
-            group_maps = None
-            if any(maps[i] is not None for i in idx):
-                group_maps = torch.cat([maps[i] if maps[i] is not None else torch.zeros(1, 3, *smalls[i].shape[-2:]) for i in idx])
-            ab = self.working_ab(torch.cat([smalls[i] for i in idx]), decoding, group_maps)
+            ab = self.working_ab(torch.cat([smalls[i] for i in idx]), decoding)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
         outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]

@@ -354,13 +354,18 @@ class UNetLite2Hints(UNetLite2):
         c0, c1, c2 = self.lateral[0].out_channels, self.up8.conv[1][0].out_channels, self.up4.conv[1][0].out_channels
         self.hints = HintFusion([c0, c0, c1, c2])
 
-    def decode_features(self, feats: list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
+    def pixel_features(self, feats: list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
+        """Encoder maps (and a hint map) -> the decoder's last map, what the head reads at each pixel.
+        Without hints, pixels of one object are alike here: hint_spread.py measures that."""
         s4, s8, s16, s32 = feats
         fuse = (lambda x, level: x + self.hints(hints.to(x.dtype), level, x.shape[-2:])) if hints is not None else (lambda x, level: x)
         x = fuse(self.lateral(s32), 0)
         x = fuse(self.up16(x, s16), 1)
         x = fuse(self.up8(x, s8), 2)
-        return self.head(fuse(self.up4(x, s4), 3))
+        return fuse(self.up4(x, s4), 3)
+
+    def decode_features(self, feats: list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.pixel_features(feats, hints))
 
     def forward(self, L: torch.Tensor | list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
         """L (B, 1, H, W) (or cached encoder maps) and an optional hint map (B, 3, H, W) -> logits."""

@@ -8,7 +8,8 @@ import torch
 
 from colorizer import Colorizer
 from colorizer.color import AB_SCALE, ab_gamut
-from colorizer.hint_map import CLICK_PATCH, hint_map, sample_hints
+from colorizer.hint_map import CLICK_PATCH, hint_cells, hint_map, sample_hints
+from colorizer.hint_spread import spread_hints
 from colorizer.models import GENERATORS, GeneratorConfig, build_generator
 from colorizer.trainer import Trainer
 
@@ -70,38 +71,72 @@ def test_training_hints_are_seeded_half_none_and_patches_of_the_photos_own_colou
     assert torch.all(sample_hints(ab, g, points=5)[:, 2].flatten(1).amax(1) == 1)
 
 
-def test_the_product_gives_hints_to_a_network_that_takes_them(monkeypatch, photo):
-    """With hint inputs, hints go into the network, then the solver only holds them with its
-    lighter pull (ALPHA_AFTER_NETWORK; None: not at all); without, the solver spreads them."""
-    import colorizer.hints as hints_module
+def test_the_product_gives_hints_to_a_network_that_takes_them_then_spreads_them(monkeypatch, photo):
+    """With hint inputs, hints go into the network and hint_spread.py carries them over their
+    objects, and no solver runs; without, the solver spreads them."""
     import colorizer.inference as inference
 
-    pulls = []
-    solve = inference.apply_hints
-
-    def spy(L, ab, hints, alpha=None):
-        pulls.append(alpha)
-        return solve(L, ab, hints, alpha)
-
-    monkeypatch.setattr(inference, "apply_hints", spy)
+    solved, spread = [], []
+    solve, carry = inference.apply_hints, inference.spread_hints
+    monkeypatch.setattr(inference, "apply_hints", lambda *a: solved.append(1) or solve(*a))
+    monkeypatch.setattr(inference, "spread_hints", lambda *a: spread.append(a) or carry(*a))
     grey = photo[:96, :128].mean(-1).astype(np.uint8)
     red = [(64, 48, (200, 30, 30))]
     network = Colorizer(hint_generator("unet_lite0_hints"), device="cpu")
     with torch.no_grad():
         for p in network.generator.hints.parameters():
             p.normal_(0, 0.5)
-    monkeypatch.setattr(hints_module, "ALPHA_AFTER_NETWORK", None)
     plain = np.asarray(network.colorize(grey, size=64))
-    hinted = network.colorize(grey, size=64, hints=red)
-    assert hinted.size == (128, 96) and not np.array_equal(plain, np.asarray(hinted)) and pulls == []  # the network alone
-    monkeypatch.setattr(hints_module, "ALPHA_AFTER_NETWORK", 1e-2)
-    held = np.asarray(network.colorize(grey, size=64, hints=red)).astype(int)
-    assert pulls == [1e-2] and held[48, 64, 0] > held[48, 64, 1] + 30  # the hinted pixel is red
-    assert len(network.colorize(grey, size=64, hints=red, n=2)) == 2
+    hinted = np.asarray(network.colorize(grey, size=64, hints=red)).astype(int)
+    assert solved == [] and len(spread) == 1
+    _, features, ab_auto, ab_hinted, _ = spread[0]
+    assert not torch.equal(ab_auto, ab_hinted)  # the network took the hint
+    assert features.shape[-2:] == ab_auto.shape[-2:] == (16, 24)  # the automatic features, at the output's resolution
+    assert hinted[48, 64, 0] > hinted[48, 64, 1] + 30 and not np.array_equal(plain, hinted)  # the hinted pixel is red
+    assert len(network.colorize(grey, size=64, hints=red, n=2)) == 2 and len(spread) == 3  # each alternative spread
+    batch = network.colorize_batch([grey, grey], size=64, hints=[red, None])
+    assert np.array_equal(np.asarray(batch[0]).astype(int), hinted) and np.array_equal(np.asarray(batch[1]), plain)
     eccv16 = GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64)
     solver = Colorizer(build_generator(eccv16, ab_gamut()).eval(), device="cpu")
     solver.colorize(grey, size=64, hints=red)
-    assert pulls[-1] == hints_module.ALPHA
+    assert solved == [1] and len(spread) == 4
+
+
+def two_objects(h: int = 12, w: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Full-resolution L (4x the grid) of even tone, and features that say: left half one object, right half another."""
+    L = torch.full((4 * h, 4 * w), 50.0)
+    features = torch.zeros(8, h, w)
+    features[0, :, : w // 2] = 1
+    features[1, :, w // 2 :] = 1
+    return L, features
+
+
+def test_one_hint_fills_its_object_and_leaves_the_other_as_the_automatic_network_made_it():
+    L, features = two_objects()
+    auto = torch.zeros(2, 12, 16)
+    hinted = auto + torch.tensor([5.0, 5.0]).view(2, 1, 1)  # the hint network tinted everything a little
+    red = [(10.0, 20.0, (200, 30, 30))]  # on the left object
+    out = spread_hints(L, features, auto, hinted, red)
+    ((cy, cx, a, b),) = hint_cells(L, red, (12, 16))
+    target = torch.tensor([a, b])
+    assert torch.allclose(out[:, cy, cx], target, rtol=0.2)  # the hinted cell takes the hint's colour
+    assert torch.all(out[:, cy, cx + 2] > 0.5 * target)  # and so does its object around it (RHO: about 2.4 cells here)
+    assert out[:, :, 8:].abs().max() < 0.1  # the other object: the automatic result (to 0.1 ab), the hint network's tint gone
+    assert torch.equal(spread_hints(L, features, auto, hinted, []), auto)  # no hints: the automatic result
+    assert out[0, 5, 3] > out[0, 5, 7]  # and it fades with distance within the object
+
+
+def test_many_hints_carry_their_own_colours_to_each_object():
+    L, features = two_objects()
+    auto = torch.zeros(2, 12, 16)
+    red, blue = (200, 30, 30), (30, 30, 200)
+    hints = [(x, y, red) for x, y in ((5.0, 5.0), (20.0, 40.0), (25.0, 10.0))]
+    hints += [(x, y, blue) for x, y in ((40.0, 5.0), (60.0, 40.0), (50.0, 25.0))]
+    out = spread_hints(L, features, auto, auto, hints)
+    (_, _, *red_ab), (_, _, *blue_ab) = hint_cells(L, [hints[0], hints[-1]], (12, 16))  # at L 50: (63, 45) and (54, -78)
+    assert torch.allclose(out[:, :, :8].mean((1, 2)), torch.tensor(red_ab), rtol=0.3)  # the left object red
+    assert torch.allclose(out[:, :, 8:].mean((1, 2)), torch.tensor(blue_ab), rtol=0.3)  # the right one blue
+    assert out[1, :, :8].min() > 0 > out[1, :, 8:].max()  # no pixel of the red object bluish (b < 0), none of the blue one reddish
 
 
 def test_training_samples_hints_validates_with_them_and_resumes_exactly(tmp_path):

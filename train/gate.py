@@ -74,7 +74,7 @@ def gate(
             rule = f"default at {target}x colourfulness (product rule)"
             checks.append(Check(rule, abs(ratio - target) <= tolerance, f"{ratio:.2f}x", "ship"))
     if candidate.hints_in_network and kodim04 is not None:
-        h, f = hint_locality(candidate, kodim04)
+        h, f = hint_locality(candidate.colorize, kodim04)
         rule = f"one hint colours the hat (>= {hat}) and not the face (<= {face})"
         checks.append(Check(rule, h >= hat and f <= face, f"hat {h:.2f}, face {f:.2f}", "hints"))
     return checks, verdict(checks)
