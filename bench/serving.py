@@ -1,7 +1,7 @@
 """The app as a user meets it: request latency, click-to-result for a hint, and peak memory per job.
 
     python bench/serving.py latency     # gradio_client against the running app
-    python bench/serving.py click [--weights weights/v6_in_training]   # headless Chromium (Debian's, through Playwright)
+    python bench/serving.py click [--weights weights/unet_lite0_v4]   # headless Chromium (Debian's, through Playwright)
     python bench/serving.py memory [--megapixels 25 --sizes 128 192 256 384 512] [--weights W]
 
 Each against a baseline measured in the same run: the same colourisation called directly in

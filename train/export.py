@@ -1,6 +1,6 @@
 """A run's newest generator, exported from its checkpoint while the run goes on.
 
-    python -m train.export runs/v6 --out weights/v6_in_training
+    python -m train.export runs/v7 --out runs/v7/newest
 
 A long run exports only its best and, at the end, its final generator; its checkpoint holds the
 newest EMA generator every ``--ckpt-every`` steps. This writes that EMA generator as bf16
