@@ -106,23 +106,6 @@ class Colorizer:
         return self.generator.takes_hints
 
     @torch.inference_mode()
-    def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """For a generator that takes hints, from one encoder pass over L (1, 1, h, w) at working size:
-        the automatic logits, the hinted ones and the automatic pixel features (hint_spread.py)."""
-        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
-        with autocast(self.device, self.dtype):
-            feats = self.generator.encode(x)
-            plain = self.generator.pixel_features(feats)
-            hinted = self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))
-            return self.generator.head(plain), self.generator.head(hinted), plain
-
-    def hinted_ab(self, L: torch.Tensor, small: torch.Tensor, hints: list[Hint], decoding: Decoding | None = None) -> torch.Tensor:
-        """ab (2, h, w) of full-resolution L with hints, for a generator that takes them: the hint
-        network's colour, spread over the hinted objects (hint_spread.py). ``small``: L at working size."""
-        plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
-        return spread_hints(L, features[0].float().cpu(), self.decode(plain, decoding)[0], self.decode(hinted, decoding)[0], hints)
-
-    @torch.inference_mode()
     def working_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
         """L (B, 1, h, w) at working size (and a hint map for a generator that takes one) -> bin
         logits (B, Q, h/s, w/s) on the model's device."""
@@ -162,6 +145,23 @@ class Colorizer:
     def hint_map(self, L: torch.Tensor, hints: list[Hint] | None, small: torch.Tensor) -> torch.Tensor | None:
         """The network's hint input for full-resolution L at ``small``'s size, or None (no hints, or no hint inputs)."""
         return hint_map(L, hints, tuple(small.shape[-2:])) if hints and self.hints_in_network else None
+
+    @torch.inference_mode()
+    def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """For a generator that takes hints, from one encoder pass over L (1, 1, h, w) at working size:
+        the automatic logits, the hinted ones and the automatic pixel features (hint_spread.py)."""
+        x = L.to(self.device).contiguous(memory_format=torch.channels_last)
+        with autocast(self.device, self.dtype):
+            feats = self.generator.encode(x)
+            plain = self.generator.pixel_features(feats)
+            hinted = self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))
+            return self.generator.head(plain), self.generator.head(hinted), plain
+
+    def hinted_ab(self, L: torch.Tensor, small: torch.Tensor, hints: list[Hint], decoding: Decoding | None = None) -> torch.Tensor:
+        """ab (2, h, w) of full-resolution L with hints, for a generator that takes them: the hint
+        network's colour, spread over the hinted objects (hint_spread.py). ``small``: L at working size."""
+        plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
+        return spread_hints(L, features[0].float().cpu(), self.decode(plain, decoding)[0], self.decode(hinted, decoding)[0], hints)
 
     def photo_ab(
         self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None, hints: list[Hint] | None = None
