@@ -255,7 +255,8 @@ def hint_quality(args: argparse.Namespace) -> None:
     PSNR and CIEDE2000 for N = 0 to 20 over seeds, for a network with hint inputs (as shipped,
     with hint_spread.py after it, and alone), and for other generators today's edge-aware
     solver and the earlier global one; then the first method against each other, photo by photo
-    (each photo's mean over the seeds), with standard errors. Locality on kodim04 at full
+    (each photo's mean over the seeds), with standard errors, and how closely each keeps the hints
+    (CIEDE2000 at the hinted pixels). Locality on kodim04 at full
     size: one hint of the hat's colour at (256, 90); the mean CIEDE2000 change over the hat (rows
     40-140, columns 120-400) and the face (rows 300-470, columns 180-360)."""
     refs = [np.asarray(Image.fromarray(r).reduce(args.scale)) for r in load_references(args.data, args.limit)]
@@ -264,6 +265,7 @@ def hint_quality(args: argparse.Namespace) -> None:
     print("| method | " + " | ".join(f"N={n}: PSNR / CIEDE2000" for n in COUNTS) + " | kodim04: hat change | face change |")
     print("|---|" + "---|" * (len(COUNTS) + 2))
     scores = {}  # method -> N -> CIEDE2000 per photo, the mean over seeds
+    obeyed = {}  # method -> the mean CIEDE2000 at the hinted pixels, per N >= 1
     for w in args.weights:
         col = Colorizer.from_pretrained(w, device="cpu")
         if col.hints_in_network:
@@ -274,7 +276,7 @@ def hint_quality(args: argparse.Namespace) -> None:
             with solver(settings):
                 cells = []
                 for n in COUNTS:
-                    p, d = [], []
+                    p, d, held = [], [], []
                     for seed in range(args.seeds):
                         rng = np.random.default_rng(seed)
                         for ref in refs:
@@ -283,10 +285,15 @@ def hint_quality(args: argparse.Namespace) -> None:
                             out = np.asarray(colorize(ref, hints=hs))
                             p.append(psnr(out, ref))
                             d.append(ciede2000(out, ref))
+                            held += list(deltaE_ciede2000(rgb2lab(ref[ys, xs][None]), rgb2lab(out[ys, xs][None]))[0])
                     cells.append(f"{np.mean(p):.2f} / {np.mean(d):.2f}")
                     scores.setdefault(f"{w}: {name}", {})[n] = np.reshape(d, (args.seeds, len(refs))).mean(0)
+                    obeyed.setdefault(f"{w}: {name}", []).extend([f"{np.mean(held):.2f}"] if n else [])
                 hat, face = hint_locality(colorize, kodim04)
             print(f"| {w}: {name} | " + " | ".join(cells) + f" | {hat:.2f} | {face:.2f} |", flush=True)
+    print(f"\nCIEDE2000 at the hinted pixels to the hint's own colour, N = {'/'.join(map(str, COUNTS[1:]))}:")
+    for label, cells in obeyed.items():
+        print(f"{label}: {' / '.join(cells)}")
     first, *others = scores
     for other in others:
         diffs = (paired_difference(scores[first][n], scores[other][n]) for n in COUNTS[1:])

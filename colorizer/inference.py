@@ -201,7 +201,7 @@ class Colorizer:
         ``size``: working resolution (short side, default from the model config);
         ``vividness``: colour intensity from 0 (cautious) to 1 (bold), default the calibrated one;
         ``temperature``: for experts, the annealed-mean temperature instead (lower is more vivid);
-        ``hints``: [(x, y, (r, g, b)), ...] colours the result must take at those pixels;
+        ``hints``: [(x, y, (r, g, b)), ...] the colours of those pixels, which the result takes and carries over their objects;
         ``n``: return a list of n alternative colourisations instead (``seed`` picks them).
         """
         decoding = self.decoding(vividness, temperature)
