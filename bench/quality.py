@@ -16,6 +16,7 @@ photos most resemble. Each photo whole, at its native size, through ``Colorizer`
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import defaultdict
 from contextlib import contextmanager
 from functools import partial
@@ -24,11 +25,14 @@ from pathlib import Path
 
 import common
 import numpy as np
+import scipy.sparse as sp
 import torch
+import torch.nn.functional as F
 from PIL import Image
+from scipy.sparse.linalg import cg
 from skimage.color import deltaE_ciede2000, rgb2lab
 
-from colorizer import Colorizer, hints
+from colorizer import Colorizer
 from colorizer.data import pack_manifest
 from colorizer.evaluate import (
     GENERAL,
@@ -39,6 +43,7 @@ from colorizer.evaluate import (
     score_as_shipped,
     score_decodings,
 )
+from colorizer.hints import Hint, hint_targets
 from colorizer.images import list_images
 from colorizer.metrics import all_metrics, ciede2000, colorfulness, gray_baseline, psnr
 
@@ -234,18 +239,85 @@ def frontier(args: argparse.Namespace) -> None:
             )  # fmt: skip
 
 
+# The baseline for hints: the edge-aware solver the product used before hint_spread.py. An
+# optimisation in the spirit of Levin, Lischinski & Weiss (2004), with the generator's ab as the
+# prior: on a grid of at most GRID cells a side, ab minimises
+#     sum_{neighbours i,j} w_ij |u_i - u_j|^2 + ALPHA sum_i |u_i - prior_i|^2 + BETA sum_hints |u_h - t_h|^2
+# with w_ij = exp(-(L_i - L_j)^2 / 2 SIGMA^2): colour flows through similar tones and stops at
+# strong edges. "solver": the constants v4 shipped with; "global solver": the earlier ones.
+GRID = 256  # long side of the grid the hints are solved on
+# Pull towards the network's prediction: a hint's colour fades over about 1/sqrt(ALPHA) grid cells
+# of even tone (18 here), so it fills its object and not the photo. At 1e-4 one red hint on
+# kodim04's hat turned her face pink too (bench/quality.py hints: 3.93 CIEDE2000 of change outside
+# a disc of 1/8 the short side, against 1.05 now).
+ALPHA = 3e-3
+BETA = 1e3  # how hard a hint holds its colour
+RADIUS = 4.0  # grid cells around a hint that take its colour (those of the hint's own tone)
+SIGMA = 2.0  # L difference (L* units) at which a neighbour link weakens to exp(-1/2): edges stop colour
 COUNTS = (0, 1, 2, 5, 10, 20)
-SOLVERS = {"solver": {}, "global solver": {"ALPHA": 1e-4, "SIGMA": 4.0}}  # today's constants; the earlier ones
+SOLVERS = {"solver": {}, "global solver": {"ALPHA": 1e-4, "SIGMA": 4.0}}
+
+
+def _grid_laplacian(Lg: np.ndarray) -> sp.csr_matrix:
+    h, w = Lg.shape
+    idx = np.arange(h * w).reshape(h, w)
+    rows, cols, vals = [], [], []
+    for a, b in ((idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])):
+        la, lb = Lg.ravel()[a.ravel()], Lg.ravel()[b.ravel()]
+        wgt = np.exp(-((la - lb) ** 2) / (2 * SIGMA**2))
+        rows += [a.ravel(), b.ravel()]
+        cols += [b.ravel(), a.ravel()]
+        vals += [-wgt, -wgt]
+    off = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(h * w, h * w))
+    return off - sp.diags(np.asarray(off.sum(axis=1)).ravel())
+
+
+def apply_hints(L: torch.Tensor, ab_prior: torch.Tensor, hints: list[Hint]) -> torch.Tensor:
+    """Full-resolution L (H, W) + low-resolution prior ab (2, h, w) -> ab (2, gh, gw) honouring hints."""
+    if not hints:
+        return ab_prior
+    H, W = L.shape
+    scale = min(1.0, GRID / max(H, W))
+    gh, gw = max(2, round(H * scale)), max(2, round(W * scale))
+    Lg = F.interpolate(L[None, None].float(), size=(gh, gw), mode="bilinear", antialias=True, align_corners=False)[0, 0].double().numpy()
+    prior = F.interpolate(ab_prior[None].float(), size=(gh, gw), mode="bilinear", align_corners=False)[0].double().numpy()
+    n = gh * gw
+    pin = np.zeros(n)
+    target = np.zeros((2, n))
+    yy, xx = np.mgrid[:gh, :gw]
+    for x, y, a, b in hint_targets(L, hints):
+        # the hint holds a small disc of grid cells around its full-resolution pixel, of its own tone:
+        # a point alone fades within a few cells (in 2-D a pinned point's influence falls off fast)
+        gy, gx = (y + 0.5) * gh / H - 0.5, (x + 0.5) * gw / W - 0.5
+        near = ((yy - gy) ** 2 + (xx - gx) ** 2 <= max(RADIUS, 0.75) ** 2) & (np.abs(Lg - Lg[round(gy), round(gx)]) < SIGMA)
+        pin[near.ravel()] = BETA
+        target[:, near.ravel()] = np.array([[a], [b]])
+    A = (_grid_laplacian(Lg) + sp.diags(ALPHA + pin)).tocsr()
+    precond = sp.diags(1.0 / A.diagonal())
+    out = np.empty((2, n))
+    for c in range(2):
+        rhs = ALPHA * prior[c].ravel() + pin * target[c]
+        out[c], _ = cg(A, rhs, x0=prior[c].ravel(), M=precond, rtol=1e-6, maxiter=2000)
+    return torch.from_numpy(out.reshape(2, gh, gw)).float()
+
+
+def solved(col: Colorizer, image, hints: list | None = None) -> Image.Image:
+    """The generator's automatic colour with the hints spread by the solver (the baseline)."""
+    L, _ = col.read(image)
+    return col.render(L, apply_hints(L, col.photo_ab(L), hints or []))
+
+
 @contextmanager
 def solver(settings: dict):
-    old = {k: getattr(hints, k) for k in settings}
+    module = sys.modules[__name__]
+    old = {k: getattr(module, k) for k in settings}
     for k, v in settings.items():
-        setattr(hints, k, v)
+        setattr(module, k, v)
     try:
         yield
     finally:
         for k, v in old.items():
-            setattr(hints, k, v)
+            setattr(module, k, v)
 
 
 def hint_quality(args: argparse.Namespace) -> None:
@@ -268,10 +340,11 @@ def hint_quality(args: argparse.Namespace) -> None:
     obeyed = {}  # method -> the mean CIEDE2000 at the hinted pixels, per N >= 1
     for w in args.weights:
         col = Colorizer.from_pretrained(w, device="cpu")
+        methods = {"the spread (shipped)": (col.colorize, {})}
         if col.hints_in_network:
-            methods = {"network, then the spread (shipped)": (col.colorize, {}), "network alone": (partial(network_alone, col), {})}
+            methods["network alone"] = (partial(network_alone, col), {})
         else:
-            methods = {name: (col.colorize, settings) for name, settings in SOLVERS.items()}
+            methods |= {name: (partial(solved, col), settings) for name, settings in SOLVERS.items()}
         for name, (colorize, settings) in methods.items():
             with solver(settings):
                 cells = []

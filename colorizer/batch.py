@@ -99,7 +99,7 @@ def colorize_files(
     ``colorize_one`` pulled apart into a pipeline: reading runs READ_AHEAD photos ahead in one
     thread and writing in WRITERS threads, so the network (which has the cores to itself during
     its matrix work) rarely waits on files. ``done(src, dst, status, reason)`` hears of each.
-    ``hints`` (for a single photo: they are its pixels) go to the network or the solver as in ``colorize``.
+    ``hints`` (for a single photo: they are its pixels) are spread as in ``colorize``.
     """
     failed: list[Path] = []
     done = done or (lambda *_: None)
@@ -127,7 +127,7 @@ def colorize_files(
             try:
                 L, dpi = read.result()
                 ab = colorizer.photo_ab(L, size, decoding, hints)
-                image = colorizer.render(L, ab, hints, dpi=dpi)
+                image = colorizer.render(L, ab, dpi=dpi)
             except FAILURES as e:
                 fail(src, dst, e)
                 continue

@@ -31,7 +31,7 @@ MAX_PATCH = 9
 
 def hint_cells(L: torch.Tensor, hints: list[Hint] | None, shape: tuple[int, int]) -> list[tuple[int, int, float, float]]:
     """(row, column, a, b) per hint on a ``shape`` grid over full-resolution L (H, W): the cell its
-    pixel falls in, and its colour at the pixel's own L, gamut-mapped (as the solver takes it)."""
+    pixel falls in, and its colour at the pixel's own L, gamut-mapped."""
     h, w = shape
     H, W = L.shape
     return [

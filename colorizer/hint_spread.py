@@ -1,13 +1,10 @@
-"""After a network that takes hints: spread each hint over the pixels the network sees as its object.
+"""Hints over their objects: each hint spread over the pixels the network sees as the same stuff.
 
-A generator with hint inputs (hint_map.py) learns how far a colour goes, but only so far: one
-click on kodim04's red hat leaves most of the hat as it was, while the click still tints the
-rest of the photo a little. An edge-stopping solver (hints.py) cannot fix that: a woven hat's
-many edges stop it, and a weaker pull lets the colour run across the face.
-
-The automatic network's own last feature map already says which pixels are the same stuff (the
-whole hat alike, the face different). So each hint k weighs every pixel i by how alike they are
-there, in lightness, and how near:
+Every generator's last feature map before its head (``pixel_features``) already says which pixels
+belong together (the whole of a hat alike, the face different), better than edges in the grey
+photo do: an edge-stopping solver stops at every thread of a woven hat, and a looser one lets the
+colour run across the face. So each hint k weighs every pixel i by how alike they are there, in
+lightness, and how near:
 
     w_k(i) = exp((cos(f_i, f_k) - 1) / TAU) * exp(-(L_i - L_k)^2 / 2 SIGMA_L^2) * exp(-d_ik^2 / 2 (RHO s)^2)
 
@@ -16,14 +13,15 @@ mean of the hints' colours t_k and the network's own result, which counts as PRI
 
     ab(i) = (PRIOR base(i) + sum_k w_k(i) t_k) / (PRIOR + sum_k w_k(i))
 
-base is the automatic result plus the hint network's change, the latter kept only where the
-hints reach (share m = W / (TRUST + W), W = sum_k w_k(i)): what the hint network learned stays
-inside the hinted objects, and its faint tint elsewhere goes. With many hints, most pixels are
-like some hint and take the hints' colours; with one, only its object does.
+For a generator that also takes the hints as input (hint_map.py), base is its automatic result
+plus its change with the hints, the change kept only where the hints reach (share W / (TRUST + W),
+W = sum_k w_k(i)): what it learned stays inside the hinted objects, and its faint tint elsewhere
+goes. For others base is the automatic result. With many hints most pixels are like some hint
+and take the hints' colours; with one, only its object does.
 
-Measured (``python bench/quality.py hints``, Kodak24 at 384x256; the constants were chosen on
-seed 0 of that protocol and kodim04, then checked on seeds 1-2 and on McMaster18): see the
-model card's hints section.
+The constants were chosen on seed 0 of ``python bench/quality.py hints`` (Kodak24) and kodim04
+with v6, then checked on seeds 1-2, on McMaster18 and with other generators: the model card's
+hints section.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from . import kernels
 from .files import atomic_write
 from .hint_map import hint_map
 from .hint_spread import spread_hints
-from .hints import Hint, apply_hints
+from .hints import Hint
 from .images import DEFAULT_MAX_PIXELS, lightness, open_image, to_standard
 from .models import Generator, describe, fold_batchnorm
 from .precision import autocast, default_device, fast_dtype
@@ -101,8 +101,7 @@ class Colorizer:
 
     @property
     def hints_in_network(self) -> bool:
-        """True when the generator takes hints as input (hint_map.py, then hint_spread.py); else the
-        solver spreads them (hints.py)."""
+        """True when the generator also takes hints as input (hint_map.py), before hint_spread.py."""
         return self.generator.takes_hints
 
     @torch.inference_mode()
@@ -147,40 +146,39 @@ class Colorizer:
         return hint_map(L, hints, tuple(small.shape[-2:])) if hints and self.hints_in_network else None
 
     @torch.inference_mode()
-    def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """For a generator that takes hints, from one encoder pass over L (1, 1, h, w) at working size:
-        the automatic logits, the hinted ones and the automatic pixel features (hint_spread.py)."""
+    def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """From one encoder pass over L (1, 1, h, w) at working size: the automatic logits, the
+        logits with the hint map (the same for a generator without hint inputs) and the automatic
+        pixel features that hint_spread.py reads."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
             feats = self.generator.encode(x)
             plain = self.generator.pixel_features(feats)
-            hinted = self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))
-            return self.generator.head(plain), self.generator.head(hinted), plain
+            logits = self.generator.head(plain)
+            if hint_map is None:
+                return logits, logits, plain
+            return logits, self.generator.head(self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))), plain
 
     def hinted_ab(self, L: torch.Tensor, small: torch.Tensor, hints: list[Hint], decoding: Decoding | None = None) -> torch.Tensor:
-        """ab (2, h, w) of full-resolution L with hints, for a generator that takes them: the hint
-        network's colour, spread over the hinted objects (hint_spread.py). ``small``: L at working size."""
+        """ab (2, h, w) of full-resolution L with hints: the network's colour (with the hints as its
+        input, if it takes them), each hint spread over its object (hint_spread.py). ``small``: L at working size."""
         plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
-        return spread_hints(L, features[0].float().cpu(), self.decode(plain, decoding)[0], self.decode(hinted, decoding)[0], hints)
+        ab = self.decode(plain, decoding)[0]
+        return spread_hints(L, features[0].float().cpu(), ab, ab if hinted is plain else self.decode(hinted, decoding)[0], hints)
 
     def photo_ab(
         self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None, hints: list[Hint] | None = None
     ) -> torch.Tensor:
-        """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU.
-
-        ``hints`` are spread here by a generator that takes them; for others ``render`` applies them."""
+        """Full-resolution L (H, W) -> ab (2, h, w) at the network's output resolution, on the CPU,
+        with the ``hints`` if any."""
         small = self.working_l(L, size or self.config.size)
-        if hints and self.hints_in_network:
+        if hints:
             return self.hinted_ab(L, small, hints, decoding)
         return self.working_ab(small, decoding)[0]
 
-    def render(self, L: torch.Tensor, ab: torch.Tensor, hints: list[Hint] | None = None, dpi: tuple | None = None) -> Image.Image:
-        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size.
-
-        ``hints`` are spread by the solver here, for a generator that does not take them (one that
-        does has spread them already: ``photo_ab``)."""
-        solve = hints and not self.hints_in_network
-        out = Image.fromarray(compose(L, apply_hints(L, ab, hints) if solve else ab, self.config.edge_sigma))
+    def render(self, L: torch.Tensor, ab: torch.Tensor, dpi: tuple | None = None) -> Image.Image:
+        """The RGB result; it keeps the input's dpi, so a 600-dpi scan still prints at its size."""
+        out = Image.fromarray(compose(L, ab, self.config.edge_sigma))
         if dpi:
             out.info["dpi"] = dpi
         return out
@@ -230,15 +228,16 @@ class Colorizer:
     def _alternatives(self, image, which, seed: int, size: int | None, decoding: Decoding, hints: list[Hint] | None) -> list[Image.Image]:
         L, dpi = self.read(image)
         small, n, only = self.working_l(L, size or self.config.size), max(which) + 1, set(which)
-        if hints and self.hints_in_network:  # each alternative of the automatic and the hinted result, spread alike
+        if hints:  # each alternative of the automatic and the hinted result, spread alike
             plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
-            pairs = zip(self.alternatives(plain, n, seed, decoding, only), self.alternatives(hinted, n, seed, decoding, only))
+            alts = self.alternatives(plain, n, seed, decoding, only)
+            pairs = zip(alts, alts if hinted is plain else self.alternatives(hinted, n, seed, decoding, only))
             abs_ = [spread_hints(L, features[0].float().cpu(), a, b, hints) for a, b in pairs]
         else:
             abs_ = self.alternatives(self.working_logits(small), n, seed, decoding, only)
         outs = []
         for k, ab in zip(which, abs_):
-            out = self.render(L, ab, hints, dpi)
+            out = self.render(L, ab, dpi)
             out.info[SETTINGS_KEY] = f"{self.settings(size, decoding, hints)}; alternative {k + 1} of seed {seed}"
             outs.append(out)
         return outs
@@ -294,7 +293,7 @@ class Colorizer:
         abs_: list[torch.Tensor | None] = [None] * len(Ls)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, (L, s, h) in enumerate(zip(Ls, smalls, hints)):
-            if h and self.hints_in_network:
+            if h:
                 abs_[i] = self.hinted_ab(L, s, h, decoding)
             else:
                 groups.setdefault(tuple(s.shape[-2:]), []).append(i)
@@ -302,7 +301,7 @@ class Colorizer:
             ab = self.working_ab(torch.cat([smalls[i] for i in idx]), decoding)
             for j, i in enumerate(idx):
                 abs_[i] = ab[j]
-        outs = [self.render(L, ab, h, dpi) for L, ab, h, dpi in zip(Ls, abs_, hints, dpis)]
+        outs = [self.render(L, ab, dpi) for L, ab, dpi in zip(Ls, abs_, dpis)]
         for out, h in zip(outs, hints):
             out.info[SETTINGS_KEY] = self.settings(size, decoding, h)
         return outs

@@ -81,6 +81,8 @@ class Generator(nn.Module):
 
     ``forward`` returns logits (what the classification loss needs); ``decode`` turns them into
     ab by the annealed mean and bilinear upsampling. Inputs must be multiples of ``input_multiple``.
+    ``forward`` is ``head(pixel_features(encode(L)))`` in every generator: the last map before the
+    head says what the network sees at each pixel, and hint_spread.py reads it.
     """
 
     name = "generator"  # what provenance and the app call it
@@ -194,11 +196,21 @@ class ECCV16(Generator):
             nn.Conv2d(c[2], config.num_bins, 1),
         )
 
-    def forward(self, L: torch.Tensor) -> torch.Tensor:
+    def encode(self, L: torch.Tensor) -> list[torch.Tensor]:
         x = (L - self.config.l_center) / self.config.l_scale
         for block in (self.model1, self.model2, self.model3, self.model4, self.model5, self.model6, self.model7):
             x = block(x)
-        return self.model8(x)
+        return [x]
+
+    def pixel_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        return self.model8[:-1](feats[0])
+
+    @property
+    def head(self) -> nn.Module:
+        return self.model8[-1]  # named as in the paper's release, whose weights load as they are
+
+    def forward(self, L: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pixel_features(self.encode(L)))
 
 
 def _conv_bn_relu(cin: int, cout: int, k: int = 3) -> nn.Sequential:
@@ -257,10 +269,13 @@ class UNetLite0(Generator):
     def encode(self, L: torch.Tensor) -> list[torch.Tensor]:
         return self.encoder.features(l_to_gray(L).expand(-1, 3, -1, -1))
 
-    def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+    def pixel_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
         s4, s8, s16, s32 = feats
         x = self.up16(self.lateral(s32), s16)
-        return self.head(self.up4(self.up8(x, s8), s4))
+        return self.up4(self.up8(x, s8), s4)
+
+    def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        return self.head(self.pixel_features(feats))
 
     def forward(self, L: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
         """L (B, 1, H, W) -> logits; a trainer with a feature cache passes the cached maps instead."""
@@ -305,11 +320,11 @@ class UNetLite0Scene(UNetLite0):
         model.encoder.load_state_dict({k: v for k, v in pretrained.items() if k.startswith(("_conv_head.", "_bn1."))}, strict=False)
         return model.train(unet.training)
 
-    def decode_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
+    def pixel_features(self, feats: list[torch.Tensor]) -> torch.Tensor:
         s4, s8, s16, s32 = feats
         context = self.scene(self.encoder.pooled(s32))[:, :, None, None]
         x = self.up16(self.lateral(s32) + context.to(s32.dtype), s16)
-        return self.head(self.up4(self.up8(x, s8), s4))
+        return self.up4(self.up8(x, s8), s4)
 
 
 class HintFusion(nn.Module):
@@ -355,8 +370,7 @@ class UNetLite2Hints(UNetLite2):
         self.hints = HintFusion([c0, c0, c1, c2])
 
     def pixel_features(self, feats: list[torch.Tensor], hints: torch.Tensor | None = None) -> torch.Tensor:
-        """Encoder maps (and a hint map) -> the decoder's last map, what the head reads at each pixel.
-        Without hints, pixels of one object are alike here: hint_spread.py measures that."""
+        """Encoder maps (and a hint map) -> the decoder's last map, what the head reads at each pixel."""
         s4, s8, s16, s32 = feats
         fuse = (lambda x, level: x + self.hints(hints.to(x.dtype), level, x.shape[-2:])) if hints is not None else (lambda x, level: x)
         x = fuse(self.lateral(s32), 0)

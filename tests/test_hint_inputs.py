@@ -72,13 +72,12 @@ def test_training_hints_are_seeded_half_none_and_patches_of_the_photos_own_colou
 
 
 def test_the_product_gives_hints_to_a_network_that_takes_them_then_spreads_them(monkeypatch, photo):
-    """With hint inputs, hints go into the network and hint_spread.py carries them over their
-    objects, and no solver runs; without, the solver spreads them."""
+    """With hint inputs, hints go into the network, then hint_spread.py carries them over their
+    objects; without, the spread alone (over the automatic result)."""
     import colorizer.inference as inference
 
-    solved, spread = [], []
-    solve, carry = inference.apply_hints, inference.spread_hints
-    monkeypatch.setattr(inference, "apply_hints", lambda *a: solved.append(1) or solve(*a))
+    spread = []
+    carry = inference.spread_hints
     monkeypatch.setattr(inference, "spread_hints", lambda *a: spread.append(a) or carry(*a))
     grey = photo[:96, :128].mean(-1).astype(np.uint8)
     red = [(64, 48, (200, 30, 30))]
@@ -88,7 +87,7 @@ def test_the_product_gives_hints_to_a_network_that_takes_them_then_spreads_them(
             p.normal_(0, 0.5)
     plain = np.asarray(network.colorize(grey, size=64))
     hinted = np.asarray(network.colorize(grey, size=64, hints=red)).astype(int)
-    assert solved == [] and len(spread) == 1
+    assert len(spread) == 1
     _, features, ab_auto, ab_hinted, _ = spread[0]
     assert not torch.equal(ab_auto, ab_hinted)  # the network took the hint
     assert features.shape[-2:] == ab_auto.shape[-2:] == (16, 24)  # the automatic features, at the output's resolution
@@ -97,9 +96,9 @@ def test_the_product_gives_hints_to_a_network_that_takes_them_then_spreads_them(
     batch = network.colorize_batch([grey, grey], size=64, hints=[red, None])
     assert np.array_equal(np.asarray(batch[0]).astype(int), hinted) and np.array_equal(np.asarray(batch[1]), plain)
     eccv16 = GeneratorConfig(arch="eccv16", width=0.125, num_bins=len(ab_gamut()), size=64)
-    solver = Colorizer(build_generator(eccv16, ab_gamut()).eval(), device="cpu")
-    solver.colorize(grey, size=64, hints=red)
-    assert solved == [1] and len(spread) == 4
+    automatic = Colorizer(build_generator(eccv16, ab_gamut()).eval(), device="cpu")
+    automatic.colorize(grey, size=64, hints=red)
+    assert len(spread) == 5 and spread[-1][2] is spread[-1][3]  # no hint inputs: the automatic result, spread
 
 
 def two_objects(h: int = 12, w: int = 16) -> tuple[torch.Tensor, torch.Tensor]:

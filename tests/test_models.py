@@ -35,6 +35,14 @@ def test_forward_shape_follows_the_declared_stride(generator):
     assert generator.decode(logits, 0.38).shape == (2, 2, 2 * m, 3 * m)
 
 
+def test_forward_is_the_head_over_the_pixel_features_the_hint_spread_reads(generator):
+    m, s = generator.input_multiple, generator.output_stride
+    L = torch.rand(1, 1, 2 * m, 3 * m) * 100
+    features = generator.pixel_features(generator.encode(L))
+    assert features.shape[-2:] == (2 * m // s, 3 * m // s)
+    assert torch.equal(generator.head(features), generator(L))
+
+
 def test_folding_batchnorm_keeps_the_output(generator):
     for bn in (m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # statistics unlike the defaults
         bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
@@ -69,7 +77,7 @@ def test_colorize_hints_and_alternatives(generator, photo):
     assert out.size == (150, 100)
     hinted = np.asarray(col.colorize(img, size=64, hints=[(75, 50, (220, 20, 20))])).astype(int)
     assert hinted.shape == (100, 150, 3)
-    assert hinted[50, 75, 0] > hinted[50, 75, 1] + 30  # the hinted pixel is red (the solver holds it, after the network too)
+    assert hinted[50, 75, 0] > hinted[50, 75, 1] + 30  # the hinted pixel is red (hint_spread.py, for every generator)
     alts = col.colorize(img, size=64, n=2, seed=0)
     assert len(alts) == 2 and all(a.size == (150, 100) for a in alts)
 
