@@ -190,9 +190,8 @@ def vividness(args: argparse.Namespace) -> None:
 class Mirrored(Colorizer):
     """Test-time flip: the mean of the logits of the photo and (flipped back) of its mirror image."""
 
-    def working_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
-        mirror = super().working_logits(L.flip(-1), None if hint_map is None else hint_map.flip(-1)).flip(-1)
-        return (super().working_logits(L, hint_map) + mirror) / 2
+    def working_logits(self, L: torch.Tensor) -> torch.Tensor:
+        return (super().working_logits(L) + super().working_logits(L.flip(-1)).flip(-1)) / 2
 
 
 LEVELS = (0.55, 0.7, 0.85)
@@ -378,7 +377,8 @@ def network_alone(col: Colorizer, image, hints: list | None = None) -> Image.Ima
     """What a generator with hint inputs makes of the hints by itself, before hint_spread.py."""
     L, _ = col.read(image)
     small = col.working_l(L, col.config.size)
-    return col.render(L, col.decode(col.working_logits(small, col.hint_map(L, hints, small)))[0])
+    _, hinted, _ = col.hinted_logits(small, col.hint_map(L, hints, small))
+    return col.render(L, col.decode(hinted)[0])
 
 
 def alternatives(args: argparse.Namespace) -> None:

@@ -105,13 +105,10 @@ class Colorizer:
         return self.generator.takes_hints
 
     @torch.inference_mode()
-    def working_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None = None) -> torch.Tensor:
-        """L (B, 1, h, w) at working size (and a hint map for a generator that takes one) -> bin
-        logits (B, Q, h/s, w/s) on the model's device."""
+    def working_logits(self, L: torch.Tensor) -> torch.Tensor:
+        """L (B, 1, h, w) at working size -> bin logits (B, Q, h/s, w/s) on the model's device."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
-            if hint_map is not None and self.hints_in_network:
-                return self.generator(x, hint_map.to(self.device, x.dtype))
             return self.generator(x)
 
     def decoding(self, vividness: float | None = None, temperature: float | None = None) -> Decoding:
@@ -148,23 +145,25 @@ class Colorizer:
     @torch.inference_mode()
     def hinted_logits(self, L: torch.Tensor, hint_map: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """From one encoder pass over L (1, 1, h, w) at working size: the automatic logits, the
-        logits with the hint map (the same for a generator without hint inputs) and the automatic
-        pixel features that hint_spread.py reads."""
+        logits with the hint map (the same object for a generator without hint inputs) and the
+        automatic pixel features (C, h/s, w/s), float32 on the CPU, that hint_spread.py reads."""
         x = L.to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.dtype):
             feats = self.generator.encode(x)
             plain = self.generator.pixel_features(feats)
             logits = self.generator.head(plain)
-            if hint_map is None:
-                return logits, logits, plain
-            return logits, self.generator.head(self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype))), plain
+            if hint_map is not None:
+                hinted = self.generator.head(self.generator.pixel_features(feats, hint_map.to(self.device, x.dtype)))
+            else:
+                hinted = logits
+            return logits, hinted, plain[0].float().cpu()
 
     def hinted_ab(self, L: torch.Tensor, small: torch.Tensor, hints: list[Hint], decoding: Decoding | None = None) -> torch.Tensor:
         """ab (2, h, w) of full-resolution L with hints: the network's colour (with the hints as its
         input, if it takes them), each hint spread over its object (hint_spread.py). ``small``: L at working size."""
         plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
         ab = self.decode(plain, decoding)[0]
-        return spread_hints(L, features[0].float().cpu(), ab, ab if hinted is plain else self.decode(hinted, decoding)[0], hints)
+        return spread_hints(L, features, ab, ab if hinted is plain else self.decode(hinted, decoding)[0], hints)
 
     def photo_ab(
         self, L: torch.Tensor, size: int | None = None, decoding: Decoding | None = None, hints: list[Hint] | None = None
@@ -232,7 +231,7 @@ class Colorizer:
             plain, hinted, features = self.hinted_logits(small, self.hint_map(L, hints, small))
             alts = self.alternatives(plain, n, seed, decoding, only)
             pairs = zip(alts, alts if hinted is plain else self.alternatives(hinted, n, seed, decoding, only))
-            abs_ = [spread_hints(L, features[0].float().cpu(), a, b, hints) for a, b in pairs]
+            abs_ = [spread_hints(L, features, a, b, hints) for a, b in pairs]
         else:
             abs_ = self.alternatives(self.working_logits(small), n, seed, decoding, only)
         outs = []
